@@ -1,0 +1,232 @@
+"""What every four-stage ConvNet backbone of this package shares.
+
+InceptionNeXt (Yu et al., CVPR 2024) and ConvNeSt are both "stem + four stages"
+networks in the ConvNeXt mould: a stride-4 patchify stem, then four stages of
+which stages 1..3 open with a norm + 2x2 stride-2 convolution. Only the block and
+the norms differ. This module holds the parts they share, in plain torch:
+
+* argument resolution (``arch`` tables, ``out_indices``, the drop-path ramp),
+* :class:`PadConv2d`, a patchify convolution that pads odd inputs,
+* :class:`Stage` (downsample + blocks, with optional activation checkpointing),
+* :class:`StagedBackbone`, the stem/stages/output-norm forward pass.
+
+Nothing here imports mmcv, mmengine, mmseg or mmdet (timm.layers only).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from timm.layers import trunc_normal_
+from torch import nn
+
+NUM_STAGES = 4
+NormLayer = Callable[[int], nn.Module]
+
+
+def resolve_arch(arch: Union[str, Mapping[str, Any]], table: Mapping[str, Mapping[str, Any]],
+                 *, required: Sequence[str], optional: Mapping[str, Any],
+                 family: str) -> Dict[str, Any]:
+    """Turn an ``arch`` name or dict into a complete, validated dict of settings.
+
+    Args:
+        arch: A key of ``table`` (or an alias listed there) or a dict of settings.
+        table: Known variants, name -> settings.
+        required: Fields an ``arch`` dict must give.
+        optional: Fields with their defaults.
+        family: Model family name used in error messages.
+
+    Returns:
+        A new dict holding every required and optional field.
+
+    Raises:
+        ValueError: For an unknown name, a missing or an unknown field, or
+            per-stage fields whose length is not 4.
+    """
+    if isinstance(arch, str):
+        key = arch.lower()
+        if key not in table:
+            raise ValueError(f'Unknown {family} arch {arch!r}. Valid names: '
+                             f'{sorted(table)}, or a dict with the fields '
+                             f'{list(required)} (optional: {list(optional)}).')
+        arch = table[key]
+    elif not isinstance(arch, Mapping):
+        raise TypeError(f'{family} arch must be a name or a dict, got {type(arch).__name__}.')
+    missing = [k for k in required if k not in arch]
+    if missing:
+        raise ValueError(f'{family} arch dict is missing the field(s) {missing}; an arch '
+                         f'dict needs {list(required)} (optional: {list(optional)}).')
+    unknown = sorted(set(arch) - set(required) - set(optional))
+    if unknown:
+        raise ValueError(f'{family} arch dict has unknown field(s) {unknown}; valid fields '
+                         f'are {list(required) + list(optional)}.')
+    out = {**optional, **arch}
+    for key in ('depths', 'dims'):
+        if len(out[key]) != NUM_STAGES:
+            raise ValueError(f'{family} arch field {key!r} needs {NUM_STAGES} values, one '
+                             f'per stage, got {tuple(out[key])}.')
+        out[key] = tuple(int(v) for v in out[key])
+    return out
+
+
+def resolve_out_indices(out_indices: Union[int, Sequence[int]],
+                        num_stages: int = NUM_STAGES) -> Tuple[int, ...]:
+    """Resolve stage indices (negatives count from the end) into a sorted tuple.
+
+    Args:
+        out_indices: One index or a sequence of them, each in
+            ``[-num_stages, num_stages)``.
+        num_stages: Number of stages.
+
+    Returns:
+        A new sorted tuple of non-negative, unique indices.
+
+    Raises:
+        ValueError: For an empty sequence, a duplicate or an index out of range.
+    """
+    if isinstance(out_indices, int):
+        out_indices = (out_indices, )
+    resolved = []
+    for idx in out_indices:
+        if not isinstance(idx, int) or not -num_stages <= idx < num_stages:
+            raise ValueError(f'out_indices entry {idx!r} is out of range: each index must be '
+                             f'an int in [{-num_stages}, {num_stages - 1}] '
+                             f'(stages 0..{num_stages - 1}, negatives count from the end).')
+        resolved.append(idx % num_stages)
+    if not resolved or len(set(resolved)) != len(resolved):
+        raise ValueError(f'out_indices must name each stage at most once and at least one '
+                         f'stage, got {tuple(out_indices)}.')
+    return tuple(sorted(resolved))
+
+
+def drop_path_rates(depths: Sequence[int], drop_path_rate: float) -> List[List[float]]:
+    """One linear ramp from 0 to ``drop_path_rate`` over all blocks, split by stage.
+
+    Args:
+        depths: Blocks per stage.
+        drop_path_rate: Rate of the last block.
+
+    Returns:
+        Per-stage lists of per-block rates.
+    """
+    if not 0.0 <= drop_path_rate < 1.0:
+        raise ValueError(f'drop_path_rate must be in [0, 1), got {drop_path_rate}.')
+    rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+    out, start = [], 0
+    for depth in depths:
+        out.append(rates[start:start + depth])
+        start += depth
+    return out
+
+
+def trunc_normal_init(m: nn.Module) -> None:
+    """The official initialisation (use with ``module.apply``): truncated normal
+    (std 0.02) conv and linear weights, zero biases."""
+    if isinstance(m, (nn.Conv2d, nn.Linear)):
+        trunc_normal_(m.weight, std=0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+
+class PadConv2d(nn.Conv2d):
+    """A patchify convolution (kernel == stride, no padding) that accepts any size.
+
+    Inputs whose height or width is not a multiple of the stride are padded with
+    zeros on the bottom and right, so outputs have ``ceil(size / stride)`` pixels.
+    For sizes that are multiples of the stride it is exactly ``nn.Conv2d``, which
+    is what the released weights were trained with.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        sh, sw = self.stride
+        pad_h, pad_w = -x.shape[-2] % sh, -x.shape[-1] % sw
+        if pad_h or pad_w:
+            x = F.pad(x, (0, pad_w, 0, pad_h))
+        return super().forward(x)
+
+
+class Stage(nn.Module):
+    """An optional downsample (norm + 2x2 stride-2 conv) followed by blocks.
+
+    Module names match the released checkpoints: ``downsample.0`` (norm),
+    ``downsample.1`` (conv), ``blocks.{j}``.
+
+    Args:
+        in_chs: Input channels.
+        out_chs: Output channels.
+        blocks: The stage's blocks, each mapping ``out_chs`` to ``out_chs``.
+        downsample: Whether the stage opens with a downsample.
+        norm_layer: Norm of the downsample.
+    """
+
+    def __init__(self, in_chs: int, out_chs: int, blocks: Sequence[nn.Module], *,
+                 downsample: bool, norm_layer: NormLayer) -> None:
+        super().__init__()
+        if downsample:
+            self.downsample = nn.Sequential(norm_layer(in_chs),
+                                            PadConv2d(in_chs, out_chs, kernel_size=2, stride=2))
+        else:
+            self.downsample = nn.Identity()
+        self.blocks = nn.Sequential(*blocks)
+        self.grad_checkpointing = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.downsample(x)
+        if self.grad_checkpointing and torch.is_grad_enabled():
+            for block in self.blocks:
+                x = cp.checkpoint(block, x, use_reentrant=False)
+            return x
+        return self.blocks(x)
+
+
+class StagedBackbone(nn.Module):
+    """Stem + four :class:`Stage` s, returning the chosen stage outputs.
+
+    Subclasses build ``stem`` and ``stages`` from their variant table and call
+    :meth:`_init_outputs`. Returned maps have strides 4, 8, 16 and 32.
+    """
+
+    in_channels: int
+    dims: Tuple[int, ...]
+    out_indices: Tuple[int, ...]
+
+    def _init_outputs(self, out_indices: Union[int, Sequence[int]],
+                      out_norm_layer: NormLayer | None) -> None:
+        """Set ``out_indices`` and add a norm ``norm{i}`` for each returned stage."""
+        self.out_indices = resolve_out_indices(out_indices)
+        self.has_out_norms = out_norm_layer is not None
+        if out_norm_layer is not None:
+            for i in self.out_indices:
+                self.add_module(f'norm{i}', out_norm_layer(self.dims[i]))
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        """Recompute each block's activations in the backward pass to save memory."""
+        for stage in self.stages:
+            stage.grad_checkpointing = enable
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise a ValueError naming the problem if ``x`` is not an NCHW image batch."""
+        if not isinstance(x, torch.Tensor) or x.dim() != 4:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f'{type(self).__name__} expects a 4-D NCHW tensor, got {shape}; '
+                             f'add a batch dimension with x[None] for a single image.')
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f'{type(self).__name__} was built with in_channels='
+                             f'{self.in_channels} but the input has {x.shape[1]} channels '
+                             f'(shape {tuple(x.shape)}); pass in_channels={x.shape[1]} or '
+                             f'feed {self.in_channels}-channel images.')
+        if x.shape[2] == 0 or x.shape[3] == 0:
+            raise ValueError(f'{type(self).__name__} got an empty image of shape {tuple(x.shape)}.')
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Return the outputs of the stages in ``out_indices``, in stage order."""
+        self.check_input(x)
+        x = self.stem(x)
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(getattr(self, f'norm{i}')(x) if self.has_out_norms else x)
+        return tuple(outs)

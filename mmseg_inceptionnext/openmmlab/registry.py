@@ -1,0 +1,52 @@
+"""Registration of this package's modules into MMSegmentation's and MMDetection's registries.
+
+Whichever of the two toolboxes is installed gets every backbone; with neither, the
+modules go into mmengine's root registry, which both would search.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import List, Type, TypeVar
+
+from mmengine.registry import Registry
+
+T = TypeVar('T', bound=type)
+_TOOLBOXES = ('mmseg', 'mmdet')
+
+
+def model_registries() -> List[Registry]:
+    """The ``MODELS`` registries of the installed toolboxes (mmseg, mmdet)."""
+    registries = []
+    for name in _TOOLBOXES:
+        try:
+            registries.append(importlib.import_module(f'{name}.registry').MODELS)
+        except ImportError:
+            continue
+    if not registries:
+        from mmengine.registry import MODELS
+        registries.append(MODELS)
+    return registries
+
+
+def register_backbone(cls: Type[T]) -> Type[T]:
+    """Class decorator: register ``cls`` under its own name in every model registry.
+
+    Raises:
+        KeyError: If the name is taken in one of them (mmengine refuses clashes).
+    """
+    for registry in model_registries():
+        registry.register_module(module=cls)
+    return cls
+
+
+def register_norm_layers() -> None:
+    """Register the norms this package's configs name into mmengine's root registry,
+    which mmcv's ``build_norm_layer`` searches whatever the toolbox.
+
+    ``ChannelsFirstLN``: LayerNorm over the channels of NCHW maps (timm's
+    ``LayerNorm2d``), ConvNeSt's norm.
+    """
+    from mmengine.registry import MODELS
+    from timm.layers import LayerNorm2d
+    if MODELS.get('ChannelsFirstLN') is None:
+        MODELS.register_module('ChannelsFirstLN', module=LayerNorm2d)

@@ -1,0 +1,187 @@
+"""Training and testing entry points shared by ``tools/train.py`` and ``tools/test.py``.
+
+One code path for MMSegmentation and MMDetection configs: the toolbox is the
+config's ``default_scope``. It also makes mmengine's own checkpoints resumable on
+torch >= 2.6, whose ``torch.load`` reads with ``weights_only=True`` by default,
+without switching safe loading off (see :func:`allow_mmengine_checkpoints`).
+"""
+from __future__ import annotations
+
+import os.path as osp
+from typing import Any, Dict, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+_TOOLBOXES = ('mmseg', 'mmdet')
+
+
+def allow_mmengine_checkpoints() -> None:
+    """Let ``torch.load(weights_only=True)`` read the checkpoints mmengine writes.
+
+    mmengine stores its ``MessageHub`` (``HistoryBuffer`` objects holding numpy
+    arrays) and numpy scalars in every checkpoint. Instead of turning safe
+    loading off, allow-list exactly those types: everything else (arbitrary
+    pickled code in a downloaded file) is still refused.
+    """
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    multiarray = getattr(np, '_core', np.core).multiarray
+    safe = [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar]
+    # numpy's per-type dtype classes (np.dtypes.Float64DType, ...) appear in pickles too
+    safe += [type(np.dtype(t)) for t in (np.float64, np.float32, np.int64, np.int32, np.bool_)]
+    torch.serialization.add_safe_globals(safe)
+
+
+def toolbox_of(cfg: Config) -> str:
+    """The toolbox a config belongs to ('mmseg' or 'mmdet'), from its ``default_scope``."""
+    scope = cfg.get('default_scope')
+    if scope not in _TOOLBOXES:
+        raise ValueError(f'Config has default_scope={scope!r}; expected one of {_TOOLBOXES}. '
+                         f"Inherit the toolbox's runtime (e.g. 'mmseg::_base_/default_runtime.py')"
+                         f" or set default_scope.")
+    return scope
+
+
+def load_config(config: str, *, work_dir: Optional[str] = None,
+                cfg_options: Optional[Dict[str, Any]] = None,
+                launcher: str = 'none') -> Config:
+    """Read a config, apply ``--cfg-options`` and fill in ``work_dir`` and ``launcher``.
+
+    Args:
+        config: Path of the config file.
+        work_dir: Output directory; default ``./work_dirs/<config name>``.
+        cfg_options: ``key=value`` overrides (mmengine's ``DictAction`` result).
+        launcher: 'none', 'pytorch', 'slurm' or 'mpi'.
+
+    Returns:
+        The config.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'Config file {config!r} does not exist.')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    toolbox_of(cfg)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch the optimizer wrapper to mixed precision with a dynamic loss scale."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        return
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp works with OptimWrapper configs, this one uses {wrapper}.')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the runner a config asks for (``runner_type``) or mmengine's ``Runner``."""
+    allow_mmengine_checkpoints()
+    if 'runner_type' in cfg:
+        from mmengine.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] = None,
+          amp: bool = False, cfg_options: Optional[Dict[str, Any]] = None,
+          launcher: str = 'none') -> Runner:
+    """Train a MMSegmentation or MMDetection config.
+
+    Args:
+        config: Config path.
+        work_dir: Output directory (logs, checkpoints).
+        resume: 'auto' to resume from the latest checkpoint in ``work_dir``, a
+            checkpoint path to resume from it, or ``None`` to start afresh.
+        amp: Mixed-precision training.
+        cfg_options: Config overrides.
+        launcher: Distributed launcher.
+
+    Returns:
+        The runner, after training.
+    """
+    cfg = load_config(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
+    if amp:
+        enable_amp(cfg)
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
+        cfg.resume, cfg.load_from = True, resume
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
+
+
+def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: bool = False,
+         show_dir: Optional[str] = None, out: Optional[str] = None,
+         cfg_options: Optional[Dict[str, Any]] = None, launcher: str = 'none') -> Dict[str, Any]:
+    """Evaluate a checkpoint with a MMSegmentation or MMDetection config.
+
+    Args:
+        config: Config path.
+        checkpoint: Checkpoint of the whole model.
+        work_dir: Output directory.
+        tta: Test-time augmentation with the config's ``tta_model`` / ``tta_pipeline``.
+        show_dir: Where to write visualisations (relative to the run's log directory).
+        out: File to dump raw predictions (MMDetection) or directory for predicted
+            masks (MMSegmentation).
+        cfg_options: Config overrides.
+        launcher: Distributed launcher.
+
+    Returns:
+        The metrics.
+    """
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'Checkpoint {checkpoint!r} does not exist.')
+    cfg = load_config(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
+    cfg.load_from = checkpoint
+    if tta:
+        _use_tta(cfg)
+    if show_dir:
+        _visualize(cfg, show_dir)
+    if out:
+        _dump_predictions(cfg, out)
+    runner = build_runner(cfg)
+    return runner.test()
+
+
+def _use_tta(cfg: Config) -> None:
+    missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
+    if missing:
+        raise ValueError(f'--tta needs {missing} in the config; the configs of this project '
+                         f'define both.')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+
+
+def _visualize(cfg: Config, show_dir: str) -> None:
+    hook = 'SegVisualizationHook' if toolbox_of(cfg) == 'mmseg' else 'DetVisualizationHook'
+    cfg.default_hooks.setdefault('visualization', dict(type=hook))
+    cfg.default_hooks.visualization.update(draw=True, interval=1)
+    if toolbox_of(cfg) == 'mmdet':
+        cfg.default_hooks.visualization.test_out_dir = show_dir
+    else:
+        cfg.visualizer.save_dir = show_dir
+        cfg.default_hooks.visualization.show = False
+
+
+def _dump_predictions(cfg: Config, out: str) -> None:
+    if toolbox_of(cfg) == 'mmseg':
+        cfg.test_evaluator.update(output_dir=out, keep_results=True)
+    else:
+        evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [
+            cfg.test_evaluator]
+        cfg.test_evaluator = evaluators + [dict(type='DumpDetResults', out_file_path=out)]
