@@ -3,6 +3,7 @@ import pytest
 import timm
 import torch
 
+from mmseg_inceptionnext.models import InceptionNeXtNet, count_macs
 from mmseg_inceptionnext.openmmlab import InceptionNeXt
 from tests.conftest import randomize_
 
@@ -51,3 +52,16 @@ def test_parameter_counts_match_paper(arch):
     ref_total = sum(p.numel() for p in timm.create_model(f'inception_next_{arch}').parameters())
     assert backbone + head == ref_total
     assert round((backbone + head) / 1e6, 1) == PAPER_PARAMS[arch]
+
+
+# Classifier GMACs of the paper at 224x224 (Table 1).
+PAPER_GMACS = {'atto': 0.51, 'tiny': 4.2, 'small': 8.4, 'base': 14.9}
+
+
+@pytest.mark.parametrize('arch', ['atto', 'tiny', 'small', 'base'])
+def test_macs_match_paper(arch):
+    model = InceptionNeXtNet(arch).to('meta')  # counted from shapes, nothing computed
+    macs = count_macs(model, torch.empty(1, 3, 224, 224, device='meta'))
+    d3 = model.dims[3]
+    head = d3 * 3 * d3 + 3 * d3 * 1000  # fc1 and fc2 of the classification head
+    assert abs((macs + head) / 1e9 - PAPER_GMACS[arch]) <= 0.015 * PAPER_GMACS[arch] + 0.005

@@ -24,6 +24,8 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='dump predictions (mmdet: .pkl file; mmseg: directory)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys')
+    parser.add_argument('--unsafe-pickle', action='store_true',
+                        help='allow checkpoints that need pickled code (trusted files only)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -36,7 +38,7 @@ def main(argv=None):
     args = parse_args(argv)
     metrics = test(args.config, args.checkpoint, work_dir=args.work_dir, tta=args.tta,
                    show_dir=args.show_dir, out=args.out, cfg_options=args.cfg_options,
-                   launcher=args.launcher)
+                   launcher=args.launcher, unsafe_pickle=args.unsafe_pickle)
     print(metrics)
 
 

@@ -25,6 +25,8 @@ def parse_args(argv=None):
     parser.add_argument('--amp', action='store_true', help='mixed-precision training')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_iters=1000')
+    parser.add_argument('--unsafe-pickle', action='store_true',
+                        help='allow checkpoints that need pickled code (trusted files only)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -36,7 +38,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-          cfg_options=args.cfg_options, launcher=args.launcher)
+          cfg_options=args.cfg_options, launcher=args.launcher, unsafe_pickle=args.unsafe_pickle)
 
 
 if __name__ == '__main__':

@@ -20,10 +20,11 @@ demos and tests train on generated data instead. This module holds (numpy + Pill
 * :func:`render_scene`, the scene generator both writers share. A scene is a background
   (a smooth two-colour gradient with low-amplitude blotches and pixel noise; sometimes a
   horizon splitting it into two regions, sometimes faint sinusoidal waves or grain -- never
-  one of the class textures at full contrast) with 2-5 objects (10-45 % of the image side)
-  drawn in order, so later objects occlude earlier ones. Every object stays inside the image,
-  and a placement that would leave an earlier object less than ``min_visible`` visible is
-  re-drawn, so objects overlap but none disappears.
+  one of the class textures at full contrast) with objects 10-45 % of the image side in
+  size (3-6 per ADE-like scene, 1-4 per COCO-like one) drawn in order, so later objects
+  occlude earlier ones. Every object stays inside the image, and a placement that would leave
+  an earlier object less than ``min_visible`` visible is re-drawn, so objects overlap but
+  none disappears (one that finds no place is left out).
 * :func:`polygon_to_mask`, the one rasteriser (Pillow's ``ImageDraw.polygon``) used for
   every mask, so that polygons and masks agree. Coordinates are continuous image
   coordinates with pixel ``(i, j)`` covering ``[i, i + 1) x [j, j + 1)``; Pillow fills every
@@ -42,7 +43,8 @@ background is a class of its own: label 1 = ``'background'`` (class 0, the place
 :data:`SHAPE_CLASSES`. Every object edge carries a thin band of label 0 (ignore): each pixel
 whose 4-neighbourhood holds another label -- one pixel on each side of the edge by default
 (``ignore_border``). Like the uncertain boundaries of real annotations, this keeps pixels
-that JPEG compression blends across an edge out of both the loss and the metric.
+that JPEG compression blends across an edge out of both the loss and the metric. (Where two
+objects of one class overlap, their labels merge, as in any semantic map.)
 
 COCO-like scenes have no overlap at all (objects are placed by rejection sampling with a
 2-pixel gap), so each object's polygon is exactly the outline of its visible mask, bbox and
@@ -52,9 +54,13 @@ hole and it is a valid COCO category like the others.
 
 Generation is deterministic given the seed: image ``i`` of a split gets its own random
 generator seeded from ``(seed, dataset, split, i)``, so it does not depend on how many
-images are written. Each writer records its parameters in ``synthetic_meta.json`` after the
-last file; a second call with the same parameters finds the dataset complete and returns
-without rewriting anything.
+images are written. (Bytes are reproducible for a given numpy and Pillow; another Pillow
+may encode the JPEGs differently.) Each writer records its parameters and
+:data:`GENERATOR_VERSION` in ``synthetic_meta.json`` (in ``ADEChallengeData2016/``, or in the
+COCO root) after the last file; a second call with the same parameters finds the dataset
+complete and returns without rewriting anything. Otherwise the meta file and this
+generator's own stale files (only names of its patterns) are removed before rewriting, so a
+smaller dataset never keeps images of a bigger one.
 """
 from __future__ import annotations
 
@@ -348,7 +354,8 @@ def _place(rng: np.random.Generator, cls: ShapeClass, height: int, width: int,
            scale_range: tuple[float, float], shrink: float) -> np.ndarray:
     """A random outline of ``cls`` lying inside the image, as rounded vertices."""
     side = min(height, width)
-    radius = 0.5 * side * rng.uniform(*scale_range) * shrink
+    small, large = scale_range  # sqrt: sizes lean to the large end (uniform in area, roughly)
+    radius = 0.5 * side * (small + (large - small) * math.sqrt(rng.uniform(0, 1))) * shrink
     poly = shape_polygon(cls.shape, radius, rng.uniform(0, 2 * math.pi),
                          aspect=rng.uniform(0.45, 0.65))
     lo, hi = poly.min(axis=0), poly.max(axis=0)
@@ -362,7 +369,7 @@ def _place(rng: np.random.Generator, cls: ShapeClass, height: int, width: int,
 
 def render_scene(rng: np.random.Generator, size: tuple[int, int],
                  classes: Sequence[ShapeClass] = SHAPE_CLASSES, *,
-                 class_ids: Sequence[int] | None = None, num_objects: tuple[int, int] = (2, 5),
+                 class_ids: Sequence[int] | None = None, num_objects: tuple[int, int] = (3, 6),
                  scale_range: tuple[float, float] = (0.10, 0.45), allow_overlap: bool = True,
                  min_visible: float = 0.55, gap: int = 2,
                  max_tries: int = 40) -> tuple[np.ndarray, list[Instance]]:
@@ -565,7 +572,7 @@ def make_ade20k_like(root: str | Path, *, num_train: int = 400, num_val: int = 6
             d.mkdir(parents=True, exist_ok=True)
         for i in range(1, n + 1):
             rng = _scene_rng(seed, 0, 0 if tag == 'train' else 1, i)
-            ids = _scene_classes(rng, i - 1, len(SHAPE_CLASSES), (2, 5))
+            ids = _scene_classes(rng, i - 1, len(SHAPE_CLASSES), (3, 6))
             image, instances = render_scene(rng, (height, width), SHAPE_CLASSES, class_ids=ids)
             label = ade_label_map(instances, (height, width), ignore_border)
             _save_jpeg(image, img_dir / f'ADE_{tag}_{i:08d}.jpg')

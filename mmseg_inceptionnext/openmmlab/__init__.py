@@ -1,8 +1,14 @@
 """OpenMMLab glue: backbones registered in MMSegmentation and MMDetection."""
+from . import config_lookup
 from .backbones import ConvNeSt, InceptionNeXt, OpenMMLabBackboneMixin, norm_factory
-from .registry import model_registries, register_backbone, register_norm_layers
+from .hooks import SafeCheckpointHook
+from .optim import StagedLRDecayOptimizerConstructor
+from .registry import model_registries, register_backbone, register_hook, register_norm_layers
 
 __all__ = [
     'ConvNeSt', 'InceptionNeXt', 'OpenMMLabBackboneMixin', 'norm_factory', 'model_registries',
-    'register_backbone', 'register_norm_layers'
+    'register_backbone', 'register_hook', 'register_norm_layers', 'SafeCheckpointHook',
+    'StagedLRDecayOptimizerConstructor'
 ]
+
+config_lookup.install()

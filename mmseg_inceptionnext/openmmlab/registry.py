@@ -14,18 +14,22 @@ T = TypeVar('T', bound=type)
 _TOOLBOXES = ('mmseg', 'mmdet')
 
 
-def model_registries() -> List[Registry]:
-    """The ``MODELS`` registries of the installed toolboxes (mmseg, mmdet)."""
-    registries = []
+def registries(kind: str = 'MODELS') -> List[Registry]:
+    """The ``kind`` registries (``'MODELS'``, ``'HOOKS'``, ...) of the installed toolboxes."""
+    found = []
     for name in _TOOLBOXES:
         try:
-            registries.append(importlib.import_module(f'{name}.registry').MODELS)
+            found.append(getattr(importlib.import_module(f'{name}.registry'), kind))
         except ImportError:
             continue
-    if not registries:
-        from mmengine.registry import MODELS
-        registries.append(MODELS)
-    return registries
+    if not found:
+        found.append(getattr(importlib.import_module('mmengine.registry'), kind))
+    return found
+
+
+def model_registries() -> List[Registry]:
+    """The ``MODELS`` registries of the installed toolboxes (mmseg, mmdet)."""
+    return registries('MODELS')
 
 
 def register_backbone(cls: Type[T]) -> Type[T]:
@@ -34,7 +38,14 @@ def register_backbone(cls: Type[T]) -> Type[T]:
     Raises:
         KeyError: If the name is taken in one of them (mmengine refuses clashes).
     """
-    for registry in model_registries():
+    for registry in registries('MODELS'):
+        registry.register_module(module=cls)
+    return cls
+
+
+def register_hook(cls: Type[T]) -> Type[T]:
+    """Class decorator: register a hook in every toolbox's ``HOOKS`` registry."""
+    for registry in registries('HOOKS'):
         registry.register_module(module=cls)
     return cls
 

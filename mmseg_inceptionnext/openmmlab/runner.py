@@ -3,36 +3,37 @@
 One code path for MMSegmentation and MMDetection configs: the toolbox is the
 config's ``default_scope``. It also makes mmengine's own checkpoints resumable on
 torch >= 2.6, whose ``torch.load`` reads with ``weights_only=True`` by default,
-without switching safe loading off (see :func:`allow_mmengine_checkpoints`).
+without switching safe loading off (see :func:`use_safe_checkpoints`).
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import os.path as osp
+import pickle
 from typing import Any, Dict, Optional
 
-import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 _TOOLBOXES = ('mmseg', 'mmdet')
 
 
-def allow_mmengine_checkpoints() -> None:
-    """Let ``torch.load(weights_only=True)`` read the checkpoints mmengine writes.
+def use_safe_checkpoints(cfg: Config, unsafe_pickle: bool = False) -> None:
+    """Make the run write checkpoints that load with ``weights_only=True`` and, only if
+    asked by name, read foreign checkpoints with full unpickling.
 
-    mmengine stores its ``MessageHub`` (``HistoryBuffer`` objects holding numpy
-    arrays) and numpy scalars in every checkpoint. Instead of turning safe
-    loading off, allow-list exactly those types: everything else (arbitrary
-    pickled code in a downloaded file) is still refused.
+    ``SafeCheckpointHook`` is added unless the config has it. ``unsafe_pickle=True``
+    sets ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` for this process: mmengine's
+    ``torch.load`` calls (resume, ``load_from``) then unpickle anything, while
+    backbone ``Pretrained`` weights stay tensors-only (that loader passes
+    ``weights_only=True`` explicitly).
     """
-    import numpy as np
-    from mmengine.logging import HistoryBuffer
-
-    multiarray = getattr(np, '_core', np.core).multiarray
-    safe = [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar]
-    # numpy's per-type dtype classes (np.dtypes.Float64DType, ...) appear in pickles too
-    safe += [type(np.dtype(t)) for t in (np.float64, np.float32, np.int64, np.int32, np.bool_)]
-    torch.serialization.add_safe_globals(safe)
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any(h.get('type') == 'SafeCheckpointHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='SafeCheckpointHook')]
+    if unsafe_pickle:
+        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
 
 
 def toolbox_of(cfg: Config) -> str:
@@ -86,7 +87,6 @@ def enable_amp(cfg: Config) -> None:
 
 def build_runner(cfg: Config) -> Runner:
     """Build the runner a config asks for (``runner_type``) or mmengine's ``Runner``."""
-    allow_mmengine_checkpoints()
     if 'runner_type' in cfg:
         from mmengine.registry import RUNNERS
         return RUNNERS.build(cfg)
@@ -95,7 +95,7 @@ def build_runner(cfg: Config) -> Runner:
 
 def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] = None,
           amp: bool = False, cfg_options: Optional[Dict[str, Any]] = None,
-          launcher: str = 'none') -> Runner:
+          launcher: str = 'none', unsafe_pickle: bool = False) -> Runner:
     """Train a MMSegmentation or MMDetection config.
 
     Args:
@@ -106,6 +106,8 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         amp: Mixed-precision training.
         cfg_options: Config overrides.
         launcher: Distributed launcher.
+        unsafe_pickle: Resume from (or ``load_from``) a checkpoint that needs
+            pickled code, such as one written without ``SafeCheckpointHook``.
 
     Returns:
         The runner, after training.
@@ -119,14 +121,17 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
         cfg.resume, cfg.load_from = True, resume
+    use_safe_checkpoints(cfg, unsafe_pickle)
     runner = build_runner(cfg)
-    runner.train()
+    with _explain_unpickling_errors():
+        runner.train()
     return runner
 
 
 def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: bool = False,
          show_dir: Optional[str] = None, out: Optional[str] = None,
-         cfg_options: Optional[Dict[str, Any]] = None, launcher: str = 'none') -> Dict[str, Any]:
+         cfg_options: Optional[Dict[str, Any]] = None, launcher: str = 'none',
+         unsafe_pickle: bool = False) -> Dict[str, Any]:
     """Evaluate a checkpoint with a MMSegmentation or MMDetection config.
 
     Args:
@@ -139,6 +144,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
             masks (MMSegmentation).
         cfg_options: Config overrides.
         launcher: Distributed launcher.
+        unsafe_pickle: Read a checkpoint that needs pickled code (trusted files only).
 
     Returns:
         The metrics.
@@ -153,8 +159,22 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
         _visualize(cfg, show_dir)
     if out:
         _dump_predictions(cfg, out)
+    use_safe_checkpoints(cfg, unsafe_pickle)
     runner = build_runner(cfg)
-    return runner.test()
+    with _explain_unpickling_errors():
+        return runner.test()
+
+
+@contextlib.contextmanager
+def _explain_unpickling_errors():
+    try:
+        yield
+    except pickle.UnpicklingError as exc:
+        raise pickle.UnpicklingError(
+            f'{exc}\n\nThe checkpoint holds pickled Python objects and was refused (torch '
+            f'loads tensors only by default). Checkpoints written by this project\'s tools '
+            f'never need this; if this one is yours or otherwise trusted, rerun with '
+            f'--unsafe-pickle.') from None
 
 
 def _use_tta(cfg: Config) -> None:

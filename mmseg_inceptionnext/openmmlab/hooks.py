@@ -1,0 +1,77 @@
+"""Hooks of this package.
+
+:class:`SafeCheckpointHook` makes the checkpoints a run writes readable with
+``torch.load(..., weights_only=True)``, the default of torch >= 2.6, so that
+``--resume`` and ``tools/test.py`` never need unsafe unpickling. mmengine stores its
+``MessageHub`` (``HistoryBuffer`` objects holding numpy arrays, numpy scalars) in every
+checkpoint; this hook stores those as tensors and plain numbers and rebuilds them when
+the checkpoint is loaded back.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+
+from .registry import register_hook
+
+_TAG = '__history_buffer__'
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays -> Python numbers and tensors, recursively."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+def encode_message_hub(state: Dict[str, Any]) -> Dict[str, Any]:
+    """A ``MessageHub.state_dict()`` holding only weights-only-loadable types."""
+    out = dict(state)
+    out['log_scalars'] = {
+        key: {_TAG: True, 'max_length': buf.max_length,
+              'log_history': torch.from_numpy(np.asarray(buf._log_history, dtype=np.float64)),
+              'count_history': torch.from_numpy(np.asarray(buf._count_history,
+                                                           dtype=np.float64))}
+        if isinstance(buf, HistoryBuffer) else _plain(buf)
+        for key, buf in state.get('log_scalars', {}).items()
+    }
+    out['runtime_info'] = _plain(state.get('runtime_info', {}))
+    return out
+
+
+def decode_message_hub(state: Dict[str, Any]) -> Dict[str, Any]:
+    """Inverse of :func:`encode_message_hub` (other values pass through)."""
+    out = dict(state)
+    out['log_scalars'] = {
+        key: HistoryBuffer(buf['log_history'].numpy().tolist(),
+                           buf['count_history'].numpy().tolist(), buf['max_length'])
+        if isinstance(buf, dict) and buf.get(_TAG) else buf
+        for key, buf in state.get('log_scalars', {}).items()
+    }
+    return out
+
+
+@register_hook
+class SafeCheckpointHook(Hook):
+    """Write checkpoints that load with ``weights_only=True`` (see module docstring)."""
+
+    priority = 'VERY_LOW'  # after every hook that adds to the checkpoint
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if 'message_hub' in checkpoint:
+            checkpoint['message_hub'] = encode_message_hub(checkpoint['message_hub'])
+        checkpoint['meta'] = _plain(checkpoint.get('meta', {}))
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if 'message_hub' in checkpoint:
+            checkpoint['message_hub'] = decode_message_hub(checkpoint['message_hub'])

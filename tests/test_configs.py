@@ -1,0 +1,141 @@
+"""Every config under configs/ parses, agrees with the drop-path table, builds, and runs."""
+import glob
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import mmseg_inceptionnext  # noqa: F401
+from mmseg_inceptionnext.recipes import DROP_PATH_RATES
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+                 if '_base_' not in p)
+PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
+ARCHS = {'a': 'atto', 't': 'tiny', 's': 'small', 'b': 'base'}
+
+
+def _build_cpu_model(cfg):
+    """Build the config's model without pretrained loading, SyncBN reverted to BN as
+    mmengine's runner does without distributed training."""
+    from mmengine.model import revert_sync_batchnorm
+    from mmseg.registry import MODELS
+    init_default_scope(cfg.default_scope)
+    model_cfg = cfg.model.copy()
+    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
+    return revert_sync_batchnorm(MODELS.build(model_cfg))
+
+
+def test_config_list_is_complete():
+    names = {osp.basename(p) for p in PAPER}
+    for head in ('upernet', 'fpn'):
+        for short in 'atsb':
+            assert f'{head}_inceptionnext_{short}_ade20k.py' in names
+
+
+@pytest.mark.parametrize('path', PAPER, ids=osp.basename)
+def test_paper_config_matches_recipe_table(path):
+    cfg = Config.fromfile(path)
+    name = osp.basename(path)
+    head, family, short = re.match(r'(upernet|fpn|mask_rcnn|cascade_mask_rcnn)_(\w+?)_(\w)_',
+                                   name).groups()
+    backbone = cfg.model.backbone
+    assert backbone.arch == ARCHS[short]
+    assert backbone.drop_path_rate == DROP_PATH_RATES[(family, head, ARCHS[short])]
+    assert backbone.init_cfg.type == 'Pretrained'
+    assert backbone.init_cfg.checkpoint.endswith(f'{family}_{ARCHS[short]}.pth')
+    assert cfg.custom_imports.imports == ['mmseg_inceptionnext']
+    assert backbone.norm_cfg.type == 'SyncBN' and backbone.out_norm_cfg.type == 'SyncBN'
+    if head == 'upernet':
+        assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
+                                                   weight_decay=0.01)
+        assert cfg.train_dataloader.batch_size * 8 == 16
+        assert cfg.param_scheduler[0].end == 1500 and cfg.param_scheduler[1].end == 160000
+        assert cfg.model.decode_head.channels == 512
+        assert cfg.model.decode_head.pool_scales == (1, 2, 3, 6)
+        assert cfg.model.auxiliary_head.loss_decode.loss_weight == 0.4
+    else:
+        assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=2e-4, weight_decay=1e-4)
+        assert cfg.train_dataloader.batch_size * 8 == 32
+        assert cfg.param_scheduler[0].power == 0.9 and cfg.param_scheduler[0].end == 40000
+    # multi-scale + flip test keeps ADE20K's label convention
+    tta = cfg.tta_pipeline[1].transforms
+    assert len(tta[0]) == 6 and tta[2][0].reduce_zero_label is True
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_config_builds_and_runs(path):
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    model = _build_cpu_model(Config.fromfile(path))
+    dims = model.backbone.dims
+    first = model.neck if hasattr(model, 'neck') else model.decode_head
+    assert list(first.in_channels) == list(dims)
+    size = (64, 64)
+    inputs = torch.randn(2, 3, *size)
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, 7, (1, *size))))
+        sample.set_metainfo(dict(img_shape=size, pad_shape=size, ori_shape=size))
+        samples.append(sample)
+    model.train()
+    losses = model(inputs, samples, mode='loss')
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(loss)
+    loss.backward()
+    model.eval()
+    with torch.no_grad():
+        preds = model(inputs, samples, mode='predict')
+    assert preds[0].pred_sem_seg.data.shape == (1, *size)
+
+
+@pytest.mark.parametrize('path', PAPER, ids=osp.basename)
+def test_paramwise_keys_match_parameters(path):
+    cfg = Config.fromfile(path)
+    keys = cfg.optim_wrapper.get('paramwise_cfg', {}).get('custom_keys', {})
+    names = [n for n, _ in _build_cpu_model(cfg).named_parameters()]
+    for key in keys:
+        assert any(key in n for n in names), f'paramwise key {key!r} matches no parameter'
+
+
+def test_checkpoint_dir_env_variable(monkeypatch):
+    monkeypatch.setenv('INCEPTIONNEXT_CKPT_DIR', '/weights')
+    for short, arch in ARCHS.items():
+        cfg = Config.fromfile(osp.join(ROOT, f'configs/upernet_inceptionnext_{short}_ade20k.py'))
+        assert cfg.model.backbone.init_cfg.checkpoint == f'/weights/inceptionnext_{arch}.pth'
+
+
+def test_user_config_elsewhere_inherits_ours(tmp_path):
+    """A config outside the repository inherits ours by name, from any working directory."""
+    (tmp_path / 'my_upernet.py').write_text(textwrap.dedent('''
+        _base_ = 'mmseg_inceptionnext::upernet_inceptionnext_s_ade20k.py'
+        model = dict(decode_head=dict(num_classes=21), auxiliary_head=dict(num_classes=21))
+    '''))
+    code = textwrap.dedent('''
+        import mmseg_inceptionnext
+        from mmengine.config import Config
+        cfg = Config.fromfile('my_upernet.py')
+        print(cfg.model.backbone.arch, cfg.model.decode_head.num_classes,
+              cfg.model.decode_head.in_channels, cfg.optim_wrapper.optimizer.type,
+              cfg.train_dataloader.dataset.type)
+    ''')
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ['small', '21', '[96,', '192,', '384,', '768]', 'AdamW',
+                                   'ADE20KDataset']
+    (tmp_path / 'bad.py').write_text("_base_ = 'mmseg_inceptionnext::nope.py'\n")
+    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c',
+                           "import mmseg_inceptionnext\nfrom mmengine.config import Config\n"
+                           "Config.fromfile('bad.py')"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode != 0
+    assert "'mmseg_inceptionnext::nope.py' is not a config of mmseg_inceptionnext" in proc.stderr
