@@ -31,7 +31,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 VPY="$VENV/bin/python"
-PIP=("$VPY" -m pip --disable-pip-version-check)
+# pip, without this machine's "Location ... is ignored" lines about local index folders
+PIP=(pip_quiet)
+pip_quiet() {
+  "$VPY" -m pip --disable-pip-version-check "$@" 2>&1 \
+    | sed -e '/is ignored: it is neither a file nor a directory/d'
+}
 
 have() { "$VPY" - "$@" <<'PYEOF' >/dev/null 2>&1
 import sys

@@ -1,4 +1,5 @@
-"""Every config under configs/ parses, agrees with the drop-path table, builds, and runs."""
+"""Every segmentation config under configs/ parses, agrees with the drop-path table, builds,
+and runs (detection configs: tests/test_det_configs.py)."""
 import glob
 import os
 import os.path as osp
@@ -17,9 +18,11 @@ from mmseg_inceptionnext.recipes import DROP_PATH_RATES
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p)
+                 if '_base_' not in p and osp.basename(p).startswith(('upernet_', 'fpn_')))
 PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
-ARCHS = {'a': 'atto', 't': 'tiny', 's': 'small', 'b': 'base'}
+ARCHS = {'a': 'atto', 'f': 'femto', 'p': 'pico', 'n': 'nano', 't': 'tiny', 's': 'small',
+         'b': 'base'}
+SIZES = {'inceptionnext': 'atsb', 'convnest': 'afpntsb'}
 
 
 def _build_cpu_model(cfg):
@@ -36,8 +39,10 @@ def _build_cpu_model(cfg):
 def test_config_list_is_complete():
     names = {osp.basename(p) for p in PAPER}
     for head in ('upernet', 'fpn'):
-        for short in 'atsb':
+        for short in SIZES['inceptionnext']:
             assert f'{head}_inceptionnext_{short}_ade20k.py' in names
+    for short in SIZES['convnest']:
+        assert f'upernet_convnest_{short}_ade20k.py' in names
 
 
 @pytest.mark.parametrize('path', PAPER, ids=osp.basename)
@@ -52,8 +57,16 @@ def test_paper_config_matches_recipe_table(path):
     assert backbone.init_cfg.type == 'Pretrained'
     assert backbone.init_cfg.checkpoint.endswith(f'{family}_{ARCHS[short]}.pth')
     assert cfg.custom_imports.imports == ['mmseg_inceptionnext']
-    assert backbone.norm_cfg.type == 'SyncBN' and backbone.out_norm_cfg.type == 'SyncBN'
-    if head == 'upernet':
+    if family == 'convnest':  # ConvNeXt's UperNet recipe, as the ConvNeSt paper
+        assert backbone.norm_cfg.type == backbone.out_norm_cfg.type == 'ChannelsFirstLN'
+        assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+        assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999),
+                                                   weight_decay=0.05)
+        assert cfg.optim_wrapper.constructor == 'StagedLRDecayOptimizerConstructor'
+        assert cfg.optim_wrapper.paramwise_cfg == dict(decay_rate=0.9, decay_type='stage_wise')
+        assert cfg.param_scheduler[1].end == 160000
+    elif head == 'upernet':
+        assert backbone.norm_cfg.type == 'SyncBN' and backbone.out_norm_cfg.type == 'SyncBN'
         assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
                                                    weight_decay=0.01)
         assert cfg.train_dataloader.batch_size * 8 == 16
@@ -62,6 +75,7 @@ def test_paper_config_matches_recipe_table(path):
         assert cfg.model.decode_head.pool_scales == (1, 2, 3, 6)
         assert cfg.model.auxiliary_head.loss_decode.loss_weight == 0.4
     else:
+        assert backbone.norm_cfg.type == 'SyncBN' and backbone.out_norm_cfg.type == 'SyncBN'
         assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=2e-4, weight_decay=1e-4)
         assert cfg.train_dataloader.batch_size * 8 == 32
         assert cfg.param_scheduler[0].power == 0.9 and cfg.param_scheduler[0].end == 40000
@@ -97,12 +111,19 @@ def test_config_builds_and_runs(path):
 
 
 @pytest.mark.parametrize('path', PAPER, ids=osp.basename)
-def test_paramwise_keys_match_parameters(path):
+def test_optimizer_builds_and_paramwise_keys_match(path):
+    from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(path)
     keys = cfg.optim_wrapper.get('paramwise_cfg', {}).get('custom_keys', {})
-    names = [n for n, _ in _build_cpu_model(cfg).named_parameters()]
+    model = _build_cpu_model(cfg)
+    names = [n for n, _ in model.named_parameters()]
     for key in keys:
         assert any(key in n for n in names), f'paramwise key {key!r} matches no parameter'
+    # the optimizer (and its constructor) builds on the real model; AMP needs a GPU
+    wrapper_cfg = dict(cfg.optim_wrapper, type='OptimWrapper')
+    wrapper_cfg.pop('loss_scale', None)
+    optimizer = build_optim_wrapper(model, wrapper_cfg).optimizer
+    assert sum(len(g['params']) for g in optimizer.param_groups) == len(names)
 
 
 def test_checkpoint_dir_env_variable(monkeypatch):

@@ -64,6 +64,25 @@ def test_constructor_scales_lr_and_skips_decay_on_1d(decay_type, expected_groups
     wrapper.step()
 
 
+def test_custom_keys_apply_and_must_match():
+    model = _segmentor()
+    wrapper = build_optim_wrapper(model, dict(
+        type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+        constructor='StagedLRDecayOptimizerConstructor',
+        paramwise_cfg=dict(decay_rate=0.5, decay_type='stage_wise',
+                           custom_keys={'decode_head': dict(lr_mult=0.1, decay_mult=2.0)})))
+    params = dict(model.named_parameters())
+    by_param = {id(p): g for g in wrapper.optimizer.param_groups for p in g['params']}
+    head = by_param[id(params['decode_head.conv_seg.weight'])]
+    assert head['lr'] == pytest.approx(1e-4) and head['weight_decay'] == pytest.approx(0.1)
+    assert by_param[id(params['backbone.stem.0.weight'])]['weight_decay'] == 0.05
+    with pytest.raises(ValueError, match=r"custom_keys \['pos_embed'\] match no trainable"):
+        build_optim_wrapper(model, dict(
+            type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+            constructor='StagedLRDecayOptimizerConstructor',
+            paramwise_cfg=dict(decay_rate=0.9, custom_keys={'pos_embed': dict(decay_mult=0)})))
+
+
 def test_constructor_rejects_bad_settings():
     model = _segmentor()
     for paramwise, error in [(dict(decay_rate=0.9, num_layers=6), 'unknown'),

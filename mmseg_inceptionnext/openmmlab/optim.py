@@ -73,15 +73,25 @@ class StagedLRDecayOptimizerConstructor(DefaultOptimWrapperConstructor):
     """Learning-rate decay by depth for InceptionNeXt / ConvNeSt backbones.
 
     ``paramwise_cfg``: ``decay_rate`` (float in (0, 1]), ``decay_type``
-    ('layer_wise' or 'stage_wise'); no other keys.
+    ('layer_wise' or 'stage_wise') and optionally ``custom_keys``, as mmengine's:
+    ``{substring: dict(lr_mult=..., decay_mult=...)}``, the longest matching substring
+    wins. A custom key that matches no parameter is an error, not a silent no-op.
     """
 
     def add_params(self, params: List[dict], module: nn.Module, **kwargs) -> None:
         cfg = dict(self.paramwise_cfg)
-        unknown = sorted(set(cfg) - {'decay_rate', 'decay_type'})
+        unknown = sorted(set(cfg) - {'decay_rate', 'decay_type', 'custom_keys'})
         if unknown:
             raise ValueError(f'StagedLRDecayOptimizerConstructor takes paramwise_cfg keys '
-                             f"'decay_rate' and 'decay_type', got unknown {unknown}.")
+                             f"'decay_rate', 'decay_type' and 'custom_keys', got unknown "
+                             f'{unknown}.')
+        custom = dict(cfg.get('custom_keys') or {})
+        for key, mults in custom.items():
+            bad = sorted(set(mults) - {'lr_mult', 'decay_mult'})
+            if bad:
+                raise ValueError(f'custom_keys[{key!r}] takes lr_mult and decay_mult, got {bad}.')
+        keys = sorted(custom, key=lambda k: (-len(k), k))
+        used = set()
         decay_rate = float(cfg.get('decay_rate', 1.0))
         decay_type = cfg.get('decay_type', 'layer_wise')
         if not 0.0 < decay_rate <= 1.0:
@@ -99,15 +109,23 @@ class StagedLRDecayOptimizerConstructor(DefaultOptimWrapperConstructor):
                 continue
             no_decay = param.ndim == 1 or name.endswith('.bias')
             lid = layer_id(name, depths, decay_type)
-            key = f'layer_{lid}_{"no_decay" if no_decay else "decay"}'
+            match = next((k for k in keys if k in name), None)
+            used.add(match)
+            mults = custom.get(match, {})
+            key = f'layer_{lid}_{"no_decay" if no_decay else "decay"}_{match}'
             if key not in groups:
-                scale = decay_rate**(last - lid)
+                scale = decay_rate**(last - lid) * mults.get('lr_mult', 1.0)
                 groups[key] = dict(params=[], lr=self.base_lr * scale, lr_scale=scale)
                 if no_decay:
                     groups[key]['weight_decay'] = 0.0
                 elif self.base_wd is not None:
-                    groups[key]['weight_decay'] = self.base_wd
+                    groups[key]['weight_decay'] = self.base_wd * mults.get('decay_mult', 1.0)
             groups[key]['params'].append(param)
+        unmatched = [k for k in keys if k not in used]
+        if unmatched:
+            raise ValueError(f'paramwise_cfg custom_keys {unmatched} match no trainable '
+                             f'parameter of {type(module).__name__}; parameter names look like '
+                             f'{[n for n, _ in module.named_parameters()][:5]}.')
         params.extend(groups.values())
 
 
