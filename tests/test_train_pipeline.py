@@ -83,3 +83,27 @@ def test_test_tool_and_inference_tool(trained):
     from PIL import Image
     with Image.open(written[0]) as img:
         assert img.size == (64, 64) and img.mode == 'RGB'
+
+
+def test_missing_dataset_directory_is_named(tmp_path):
+    proc = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+                           CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                           'train_dataloader.dataset.data_root=no/such/dir'],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert ("train_dataloader.dataset.data_root 'no/such/dir' does not exist" in proc.stderr
+            and 'README\'s "Data" section' in proc.stderr)
+    assert not (tmp_path / 'w').exists()  # failed before the run started
+
+
+def test_paramwise_key_that_matches_nothing_is_an_error(tmp_path):
+    make_ade20k_like(tmp_path / 'data', num_train=2, num_val=1, size=(64, 64))
+    root = str(tmp_path / 'data' / 'ADEChallengeData2016')
+    proc = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+                           CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                           f'train_dataloader.dataset.data_root={root}',
+                           f'val_dataloader.dataset.data_root={root}',
+                           'optim_wrapper.paramwise_cfg.custom_keys.relative_position.decay_mult=0'],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "custom_keys ['relative_position'] match no parameter" in proc.stderr

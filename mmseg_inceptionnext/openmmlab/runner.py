@@ -11,8 +11,9 @@ import contextlib
 import os
 import os.path as osp
 import pickle
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -74,6 +75,48 @@ def load_config(config: str, *, work_dir: Optional[str] = None,
     return cfg
 
 
+def _data_roots(dataset: Any) -> List[str]:
+    """``data_root`` of a dataset config, looking inside wrappers (Repeat/Concat...)."""
+    if not isinstance(dataset, dict):
+        return []
+    roots = [dataset['data_root']] if dataset.get('data_root') else []
+    for inner in [dataset.get('dataset')] + list(dataset.get('datasets') or []):
+        roots += _data_roots(inner)
+    return roots
+
+
+def check_data_roots(cfg: Config, loaders: Sequence[str]) -> None:
+    """Fail before the run starts if a dataloader's ``data_root`` does not exist.
+
+    Raises:
+        FileNotFoundError: Naming the loader, the path and where to read about data.
+    """
+    for loader in loaders:
+        for root in _data_roots((cfg.get(loader) or {}).get('dataset')):
+            if not osp.isdir(root):
+                raise FileNotFoundError(
+                    f'{loader}.dataset.data_root {root!r} does not exist (working directory: '
+                    f'{os.getcwd()}). Prepare the dataset there as the README\'s "Data" '
+                    f'section describes, or point the config at it with --cfg-options '
+                    f'{loader}.dataset.data_root=/path/to/dataset.')
+
+
+def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
+    """Fail if a ``paramwise_cfg.custom_keys`` entry matches no parameter name (mmengine's
+    default constructor ignores such keys silently, so a typo changes nothing)."""
+    wrappers = cfg.get('optim_wrapper') or {}
+    # one wrapper, or a dict of named wrappers (multi-optimizer configs)
+    wrappers = [wrappers] if 'optimizer' in wrappers else list(wrappers.values())
+    names = [n for n, _ in model.named_parameters()]
+    for wrapper in wrappers:
+        keys = ((wrapper or {}).get('paramwise_cfg') or {}).get('custom_keys') or {}
+        unmatched = [k for k in keys if not any(k in n for n in names)]
+        if unmatched:
+            raise ValueError(f'optim_wrapper.paramwise_cfg.custom_keys {unmatched} match no '
+                             f'parameter of the model, so they would change nothing. Parameter '
+                             f'names look like {names[:4]}; fix the keys or remove them.')
+
+
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mixed precision with a dynamic loss scale."""
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -121,8 +164,10 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
         cfg.resume, cfg.load_from = True, resume
+    check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     use_safe_checkpoints(cfg, unsafe_pickle)
     runner = build_runner(cfg)
+    check_paramwise_keys(cfg, runner.model)
     with _explain_unpickling_errors():
         runner.train()
     return runner
@@ -159,6 +204,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
         _visualize(cfg, show_dir)
     if out:
         _dump_predictions(cfg, out)
+    check_data_roots(cfg, ['test_dataloader'])
     use_safe_checkpoints(cfg, unsafe_pickle)
     runner = build_runner(cfg)
     with _explain_unpickling_errors():
