@@ -6,7 +6,7 @@
 # Pretrained weights: set INCEPTIONNEXT_CKPT_DIR to a directory of local inceptionnext_*.pth
 # copies, or pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth.
 _base_ = [
-    './_base_/models/fpn_inceptionnext.py',
+    './_base_/models/fpn.py',
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_40k.py',

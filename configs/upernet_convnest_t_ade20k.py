@@ -10,7 +10,7 @@
 # in docs/convnest.md) and set CONVNEST_CKPT_DIR to the directory holding convnest_*.pth, or
 # pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth.
 _base_ = [
-    './_base_/models/upernet_convnest.py',
+    './_base_/models/upernet.py',
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
@@ -18,11 +18,19 @@ _base_ = [
 ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
 dims = [48, 96, 192, 384]
 crop_size = (512, 512)
+# ConvNeSt normalises with LayerNorm over channels inside the backbone and, as ConvNeXt's
+# dense-prediction backbones do, on each returned stage; the heads keep SyncBN.
+backbone_norm_cfg = dict(type='ChannelsFirstLN', eps=1e-6)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
+        _delete_=True,  # the model base's backbone is InceptionNeXt
+        type='ConvNeSt',
         arch='tiny',
+        out_indices=(0, 1, 2, 3),
         drop_path_rate=0.4,
+        norm_cfg=backbone_norm_cfg,
+        out_norm_cfg=backbone_norm_cfg,
         init_cfg=dict(type='Pretrained', checkpoint=f'{ckpt_dir}/convnest_tiny.pth')),
     decode_head=dict(in_channels=dims),
     auxiliary_head=dict(in_channels=dims[2]))

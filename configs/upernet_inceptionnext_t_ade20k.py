@@ -8,7 +8,7 @@
 # variable INCEPTIONNEXT_CKPT_DIR to the directory holding inceptionnext_*.pth (all configs),
 # or pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth (one run).
 _base_ = [
-    './_base_/models/upernet_inceptionnext.py',
+    './_base_/models/upernet.py',
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',

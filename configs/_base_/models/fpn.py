@@ -1,6 +1,5 @@
-# UperNet with an InceptionNeXt backbone (the model only; leaf configs add data and schedule).
-# Backbone and heads use SyncBN, with a SyncBN on each returned stage, as the InceptionNeXt
-# authors advise for dense prediction. mmengine reverts SyncBN to BN when not distributed.
+# Semantic FPN (the model only) with an InceptionNeXt-T backbone, as in PVT / PoolFormer:
+# FPN with 256 channels, FPNHead with 128 channels.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
@@ -17,31 +16,21 @@ model = dict(
         type='InceptionNeXt',
         arch='tiny',
         out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.2,
+        drop_path_rate=0.1,
         norm_cfg=norm_cfg,
         out_norm_cfg=norm_cfg),
+    neck=dict(
+        type='FPN', in_channels=[96, 192, 384, 768], out_channels=256, num_outs=4),
     decode_head=dict(
-        type='UPerHead',
-        in_channels=[96, 192, 384, 768],
+        type='FPNHead',
+        in_channels=[256, 256, 256, 256],
         in_index=[0, 1, 2, 3],
-        pool_scales=(1, 2, 3, 6),
-        channels=512,
+        feature_strides=[4, 8, 16, 32],
+        channels=128,
         dropout_ratio=0.1,
         num_classes=150,
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    auxiliary_head=dict(
-        type='FCNHead',
-        in_channels=384,
-        in_index=2,
-        channels=256,
-        num_convs=1,
-        concat_input=False,
-        dropout_ratio=0.1,
-        num_classes=150,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

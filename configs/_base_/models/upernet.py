@@ -1,9 +1,9 @@
-# UperNet with a ConvNeSt backbone (the model only; leaf configs add data and schedule).
-# ConvNeSt normalises with LayerNorm over channels (ChannelsFirstLN) inside the backbone and,
-# as ConvNeXt's dense-prediction backbones do, on each returned stage; the heads use SyncBN.
+# UperNet (the model only; leaf configs add data and schedule), with an InceptionNeXt-T
+# backbone by default (ConvNeSt leaves replace it). Backbone and heads use SyncBN, with a SyncBN
+# on each returned stage, as the InceptionNeXt authors advise for dense prediction. mmengine
+# reverts SyncBN to BN when not distributed.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-backbone_norm_cfg = dict(type='ChannelsFirstLN', eps=1e-6)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
@@ -15,15 +15,15 @@ model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
-        type='ConvNeSt',
+        type='InceptionNeXt',
         arch='tiny',
         out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.4,
-        norm_cfg=backbone_norm_cfg,
-        out_norm_cfg=backbone_norm_cfg),
+        drop_path_rate=0.2,
+        norm_cfg=norm_cfg,
+        out_norm_cfg=norm_cfg),
     decode_head=dict(
         type='UPerHead',
-        in_channels=[48, 96, 192, 384],
+        in_channels=[96, 192, 384, 768],
         in_index=[0, 1, 2, 3],
         pool_scales=(1, 2, 3, 6),
         channels=512,
@@ -34,7 +34,7 @@ model = dict(
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(
         type='FCNHead',
-        in_channels=192,
+        in_channels=384,
         in_index=2,
         channels=256,
         num_convs=1,
