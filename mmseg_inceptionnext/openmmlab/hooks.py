@@ -5,10 +5,13 @@
 ``--resume`` and ``tools/test.py`` never need unsafe unpickling. mmengine stores its
 ``MessageHub`` (``HistoryBuffer`` objects holding numpy arrays, numpy scalars) in every
 checkpoint; this hook stores those as tensors and plain numbers and rebuilds them when
-the checkpoint is loaded back.
+the checkpoint is loaded back. It also stores the random number generators' states
+(torch, numpy, Python) and restores them on resume, so that a resumed run draws the
+same dropout / drop-path masks as an uninterrupted one.
 """
 from __future__ import annotations
 
+import random
 from typing import Any, Dict
 
 import numpy as np
@@ -61,6 +64,27 @@ def decode_message_hub(state: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def rng_state() -> Dict[str, Any]:
+    """The torch, numpy and Python RNG states as weights-only-loadable values."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return dict(torch=torch.get_rng_state(),
+                numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=pos,
+                           has_gauss=has_gauss, cached_gaussian=cached),
+                python=dict(version=version, internal=torch.tensor(internal, dtype=torch.int64),
+                            gauss_next=gauss_next))
+
+
+def set_rng_state(state: Dict[str, Any]) -> None:
+    """Inverse of :func:`rng_state`."""
+    torch.set_rng_state(state['torch'])
+    n = state['numpy']
+    np.random.set_state((n['kind'], n['keys'].numpy().astype(np.uint32), n['pos'],
+                         n['has_gauss'], n['cached_gaussian']))
+    p = state['python']
+    random.setstate((p['version'], tuple(p['internal'].tolist()), p['gauss_next']))
+
+
 @register_hook
 class SafeCheckpointHook(Hook):
     """Write checkpoints that load with ``weights_only=True`` (see module docstring)."""
@@ -71,7 +95,10 @@ class SafeCheckpointHook(Hook):
         if 'message_hub' in checkpoint:
             checkpoint['message_hub'] = encode_message_hub(checkpoint['message_hub'])
         checkpoint['meta'] = _plain(checkpoint.get('meta', {}))
+        checkpoint['rng_state'] = rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if 'message_hub' in checkpoint:
             checkpoint['message_hub'] = decode_message_hub(checkpoint['message_hub'])
+        if getattr(runner, '_resume', False) and 'rng_state' in checkpoint:
+            set_rng_state(checkpoint['rng_state'])

@@ -101,6 +101,59 @@ def check_data_roots(cfg: Config, loaders: Sequence[str]) -> None:
                     f'{loader}.dataset.data_root=/path/to/dataset.')
 
 
+def is_complete_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a whole ``torch.save`` file (zip with its central directory and
+    intact members), not one cut short by a killed process."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def latest_complete_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` should use: mmengine's ``last_checkpoint`` if that file is
+    complete, else the newest complete ``iter_*.pth`` / ``epoch_*.pth`` in ``work_dir``."""
+    import glob
+    import re
+
+    from mmengine.logging import print_log
+    from mmengine.runner.checkpoint import find_latest_checkpoint
+    latest = find_latest_checkpoint(work_dir) if osp.isdir(work_dir) else None
+    if latest and is_complete_checkpoint(latest):
+        return latest
+    candidates = sorted(glob.glob(osp.join(work_dir, '*_*.pth')),
+                        key=lambda p: int((re.findall(r'_(\d+)\.pth$', p) or ['-1'])[0]),
+                        reverse=True)
+    found = next((p for p in candidates if is_complete_checkpoint(p)), None)
+    if latest or found:
+        print_log(f'{latest or "last_checkpoint"} is missing or incomplete (the run was probably '
+                  f'killed while saving); resuming from {found}.', logger='current',
+                  level=30)
+    return found
+
+
+@contextlib.contextmanager
+def atomic_local_writes():
+    """Make mmengine's local file writes (checkpoints among them) atomic: each file is
+    written under a temporary name and renamed, so a killed run leaves either the old
+    file or the whole new one, never half of it."""
+    from mmengine.fileio.backends import LocalBackend
+    original = LocalBackend.put
+
+    def put(self, obj: bytes, filepath) -> None:
+        tmp = f'{filepath}.tmp-{os.getpid()}'
+        original(self, obj, tmp)
+        os.replace(tmp, filepath)
+
+    LocalBackend.put = put
+    try:
+        yield
+    finally:
+        LocalBackend.put = original
+
+
 def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
     """Fail if a ``paramwise_cfg.custom_keys`` entry matches no parameter name (mmengine's
     default constructor ignores such keys silently, so a typo changes nothing)."""
@@ -159,7 +212,8 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     if amp:
         enable_amp(cfg)
     if resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # like mmengine's auto-resume, but never from a checkpoint cut short by a kill
+        cfg.resume, cfg.load_from = True, latest_complete_checkpoint(cfg.work_dir)
     elif resume is not None:
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
@@ -168,7 +222,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     use_safe_checkpoints(cfg, unsafe_pickle)
     runner = build_runner(cfg)
     check_paramwise_keys(cfg, runner.model)
-    with _explain_unpickling_errors():
+    with _explain_unpickling_errors(), atomic_local_writes():
         runner.train()
     return runner
 
