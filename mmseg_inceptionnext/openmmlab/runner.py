@@ -11,7 +11,7 @@ import contextlib
 import os
 import os.path as osp
 import pickle
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -170,6 +170,48 @@ def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
                              f'names look like {names[:4]}; fix the keys or remove them.')
 
 
+def _syncbn_to_bn(obj: Any) -> Tuple[Any, int]:
+    """Replace ``type='SyncBN'`` by ``'BN'`` in a config tree; return it and the count."""
+    if isinstance(obj, dict):
+        count, out = 0, type(obj)()
+        for key, value in obj.items():
+            if key == 'type' and value == 'SyncBN':
+                out[key], count = 'BN', count + 1
+            else:
+                out[key], n = _syncbn_to_bn(value)
+                count += n
+        return out, count
+    if isinstance(obj, (list, tuple)):
+        pairs = [_syncbn_to_bn(v) for v in obj]
+        return type(obj)(p[0] for p in pairs), sum(p[1] for p in pairs)
+    return obj, 0
+
+
+def prepare_cpu_distributed(cfg: Config) -> None:
+    """Let ``--launcher pytorch`` train on CPUs (gloo), where mmengine would call
+    ``torch.cuda.set_device``: start the process group here (mmengine then skips its
+    own start), give DDP no device ids, and fall back from SyncBN, which needs GPUs, to BN
+    with per-process batch statistics (logged)."""
+    if cfg.launcher != 'pytorch' or torch.cuda.is_available():
+        return
+    import torch.distributed as dist
+    from mmengine.logging import print_log
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    cfg.model, replaced = _syncbn_to_bn(cfg.model)
+    if replaced and dist.get_rank() == 0:
+        print_log(f'Distributed training on CPUs (gloo): SyncBN needs GPUs, so the config\'s '
+                  f'{replaced} SyncBN norm_cfg entries build BN here; each of the '
+                  f'{dist.get_world_size()} processes normalises with its own batch '
+                  f'statistics.', logger='current', level=30)
+
+
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mixed precision with a dynamic loss scale."""
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -220,6 +262,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         cfg.resume, cfg.load_from = True, resume
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     use_safe_checkpoints(cfg, unsafe_pickle)
+    prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     check_paramwise_keys(cfg, runner.model)
     with _explain_unpickling_errors(), atomic_local_writes():
@@ -260,6 +303,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
         _dump_predictions(cfg, out)
     check_data_roots(cfg, ['test_dataloader'])
     use_safe_checkpoints(cfg, unsafe_pickle)
+    prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     with _explain_unpickling_errors():
         return runner.test()

@@ -1,0 +1,81 @@
+"""Two training processes on the CPU (gloo) through tools/dist_train.sh."""
+import os.path as osp
+import subprocess
+import sys
+import textwrap
+
+import torch
+
+from mmseg_inceptionnext.datasets import make_ade20k_like
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
+
+# A batch-independent variant of the demo (LayerNorm backbone, GroupNorm heads, no dropout,
+# no random augmentation), so that 2 processes x batch 2 must equal 1 process x batch 4.
+EXACT = textwrap.dedent(f'''
+    _base_ = {DEMO!r}
+    gn = dict(type='GN', num_groups=8, requires_grad=True)
+    model = dict(
+        backbone=dict(_delete_=True, type='ConvNeSt', arch=dict(depths=(1, 1, 1, 1),
+                      dims=(40, 80, 160, 320), expand_ratio=2), init_cfg=None),
+        decode_head=dict(norm_cfg=gn, dropout_ratio=0.0, channels=64),
+        auxiliary_head=dict(norm_cfg=gn, dropout_ratio=0.0, channels=32))
+    train_dataloader = dict(dataset=dict(pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations', reduce_zero_label=True),
+        dict(type='PackSegInputs')]))
+''')
+
+
+def _options(root, batch):
+    return ['--cfg-options', f'train_dataloader.dataset.data_root={root}',
+            f'val_dataloader.dataset.data_root={root}', 'train_cfg.max_iters=3',
+            'train_cfg.val_interval=3', f'train_dataloader.batch_size={batch}',
+            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+            'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+            'param_scheduler.0.end=1', 'param_scheduler.1.begin=1', 'param_scheduler.1.end=3',
+            'default_hooks.checkpoint.interval=3']
+
+
+def test_two_cpu_processes_match_one(tmp_path):
+    make_ade20k_like(tmp_path / 'data', num_train=12, num_val=2, size=(64, 64))
+    root = str(tmp_path / 'data' / 'ADEChallengeData2016')
+    config = tmp_path / 'exact.py'
+    config.write_text(EXACT)
+    env = dict(__import__('os').environ, PYTHON=sys.executable, PORT='29531')
+    dist = subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config), '2',
+                           '--work-dir', str(tmp_path / 'two'), *_options(root, 2)],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert dist.returncode == 0, dist.stderr[-3000:]
+    single = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+                             str(config), '--work-dir', str(tmp_path / 'one'),
+                             *_options(root, 4)], cwd=tmp_path, capture_output=True, text=True)
+    assert single.returncode == 0, single.stderr[-3000:]
+    two, one = (torch.load(tmp_path / d / 'iter_3.pth', weights_only=True)['state_dict']
+                for d in ('two', 'one'))
+    for key, value in one.items():
+        if value.is_floating_point():
+            # the same 4 images per step; only the order of floating-point sums differs
+            assert torch.allclose(two[key], value, rtol=1e-4, atol=1e-6), key
+    # control: one process with batch 2 sees other images per step, and the check notices
+    other = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+                            str(config), '--work-dir', str(tmp_path / 'half'),
+                            *_options(root, 2)], cwd=tmp_path, capture_output=True, text=True)
+    assert other.returncode == 0, other.stderr[-3000:]
+    half = torch.load(tmp_path / 'half' / 'iter_3.pth', weights_only=True)['state_dict']
+    assert not all(torch.allclose(half[k], v, rtol=1e-4, atol=1e-6)
+                   for k, v in one.items() if v.is_floating_point())
+
+
+def test_syncbn_falls_back_to_bn_on_cpu_with_a_log_line(tmp_path):
+    make_ade20k_like(tmp_path / 'data', num_train=4, num_val=2, size=(64, 64))
+    root = str(tmp_path / 'data' / 'ADEChallengeData2016')
+    env = dict(__import__('os').environ, PYTHON=sys.executable, PORT='29532')
+    proc = subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), DEMO, '2',
+                           '--work-dir', str(tmp_path / 'w'), *_options(root, 2)],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert 'SyncBN needs GPUs' in log and 'build BN here' in log
+    assert osp.isfile(tmp_path / 'w' / 'iter_3.pth')
