@@ -40,7 +40,10 @@ def trained(tmp_path_factory):
     make_ade20k_like(tmp / 'data', num_train=8, num_val=4, size=(64, 64))
     data_root = str(tmp / 'data' / 'ADEChallengeData2016')
     work = tmp / 'work'
-    log = _run(osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', str(work),
+    config = tmp / 'with_memory_hook.py'  # custom_hooks without SafeCheckpointHook
+    config.write_text(f"_base_ = {CONFIG!r}\n"
+                      f"custom_hooks = [dict(type='MemoryMonitorHook', interval=1)]\n")
+    log = _run(osp.join(ROOT, 'tools/train.py'), str(config), '--work-dir', str(work),
                *_options(data_root, 4), cwd=tmp)
     return tmp, work, data_root, log
 
@@ -54,6 +57,10 @@ def test_train_validates_and_writes_safe_checkpoints(trained):
     assert len(miou) == 1 and 0.0 <= miou[0] <= 100.0
     ckpt = torch.load(work / 'iter_4.pth', weights_only=True)  # no pickled code needed
     assert ckpt['meta']['iter'] == 4 and 'backbone.stem.0.weight' in ckpt['state_dict']
+    # the runner added SafeCheckpointHook to a config that replaced custom_hooks
+    assert 'rng_state' in ckpt
+    memory = json.load(open(work / 'memory.json'))['samples']
+    assert [it for it, _ in memory] == [1, 2, 3, 4] and all(rss > 50 for _, rss in memory)
 
 
 def test_resume_continues_from_saved_iteration(trained):

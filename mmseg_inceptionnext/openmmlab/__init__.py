@@ -1,13 +1,13 @@
 """OpenMMLab glue: backbones registered in MMSegmentation and MMDetection."""
 from . import config_lookup
 from .backbones import ConvNeSt, InceptionNeXt, OpenMMLabBackboneMixin, norm_factory
-from .hooks import SafeCheckpointHook
+from .hooks import MemoryMonitorHook, SafeCheckpointHook
 from .optim import StagedLRDecayOptimizerConstructor
 from .registry import model_registries, register_backbone, register_hook, register_norm_layers
 
 __all__ = [
     'ConvNeSt', 'InceptionNeXt', 'OpenMMLabBackboneMixin', 'norm_factory', 'model_registries',
-    'register_backbone', 'register_hook', 'register_norm_layers', 'SafeCheckpointHook',
+    'register_backbone', 'register_hook', 'register_norm_layers', 'SafeCheckpointHook', 'MemoryMonitorHook',
     'StagedLRDecayOptimizerConstructor'
 ]
 
