@@ -3,7 +3,8 @@
     python tools/get_flops.py CONFIG [CONFIG ...] [--shape H W]
 
 Defaults follow the papers: UperNet at 512x2048, Semantic FPN at 512x512, detectors at
-800x1280.
+800x1280. Segmentors: backbone, neck and decode head; detectors: backbone, FPN and RPN
+(the RoI heads' cost depends on the proposals and is not counted).
 """
 import argparse
 import os
@@ -30,11 +31,11 @@ def main(argv=None):
     parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
                         help='input size (default: per head type, as the papers)')
     args = parser.parse_args(argv)
-    print(f"{'config':44s} {'input':>10s} {'params':>9s} {'backbone':>9s} {'GMACs':>8s}")
+    print(f"{'config':50s} {'input':>10s} {'params':>9s} {'backbone':>9s} {'GMACs':>8s}")
     for config in args.configs:
         shape = tuple(args.shape) if args.shape else default_shape(config)
         c = model_complexity(config, shape)
-        print(f"{osp.basename(config):44s} {shape[0]:>4d}x{shape[1]:<5d} "
+        print(f"{osp.basename(config):50s} {shape[0]:>4d}x{shape[1]:<5d} "
               f"{c['params'] / 1e6:8.1f}M {c['backbone_params'] / 1e6:8.1f}M "
               f"{c['macs'] / 1e9:8.1f}")
 

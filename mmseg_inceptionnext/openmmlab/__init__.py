@@ -7,8 +7,8 @@ from .registry import model_registries, register_backbone, register_hook, regist
 
 __all__ = [
     'ConvNeSt', 'InceptionNeXt', 'OpenMMLabBackboneMixin', 'norm_factory', 'model_registries',
-    'register_backbone', 'register_hook', 'register_norm_layers', 'SafeCheckpointHook', 'MemoryMonitorHook',
-    'StagedLRDecayOptimizerConstructor'
+    'register_backbone', 'register_hook', 'register_norm_layers', 'SafeCheckpointHook',
+    'MemoryMonitorHook', 'StagedLRDecayOptimizerConstructor'
 ]
 
 config_lookup.install()

@@ -1,7 +1,9 @@
 """Parameters and multiply-accumulates of a whole segmentor or detector built from a config,
 counted as the papers count them (convolutions and matrix products; see
-:mod:`mmseg_inceptionnext.models.complexity`). The model runs on PyTorch's ``meta`` device,
-so even UperNet-B at 512x2048 is counted in seconds without memory.
+:mod:`mmseg_inceptionnext.models.complexity`). Models run on PyTorch's ``meta`` device, so
+even UperNet-B at 512x2048 is counted in seconds without memory. For detectors only the
+dense part (backbone, FPN, RPN) is counted: their RoI heads run on a data-dependent number
+of proposals.
 """
 from __future__ import annotations
 
@@ -22,9 +24,8 @@ def model_complexity(config: str, shape: Tuple[int, int]) -> Dict[str, float]:
         shape: Input height and width.
 
     Returns:
-        ``params`` (whole model), ``backbone_params`` and ``macs`` of the forward pass
-        that produces the prediction (``_forward``: backbone, neck and heads, without
-        post-processing).
+        ``params`` (whole model), ``backbone_params`` and ``macs`` of the dense forward
+        pass (segmentors: backbone, neck, decode head; detectors: backbone, FPN, RPN).
     """
     from mmengine.model import revert_sync_batchnorm
     cfg = Config.fromfile(config)
@@ -32,26 +33,28 @@ def model_complexity(config: str, shape: Tuple[int, int]) -> Dict[str, float]:
     registry = __import__(f'{cfg.default_scope}.registry', fromlist=['MODELS']).MODELS
     model_cfg = cfg.model.copy()
     model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
-    if 'data_preprocessor' in model_cfg:
+    if cfg.default_scope == 'mmseg' and 'data_preprocessor' in model_cfg:
         model_cfg.data_preprocessor = dict(model_cfg.data_preprocessor, size=None)
     model = revert_sync_batchnorm(registry.build(model_cfg)).eval()
     params = count_params(model)
     backbone = count_params(model.backbone)
-    with torch.device('meta'):
+    with torch.device('meta'):  # shapes only: counted in seconds at any size
         model = model.to_empty(device='meta')
-        macs = count_macs(_PredictForward(model), torch.empty(1, 3, *shape))
+        macs = count_macs(_DenseForward(model), torch.empty(1, 3, *shape))
     return dict(params=params, backbone_params=backbone, macs=macs)
 
 
-class _PredictForward(torch.nn.Module):
-    """``model._forward`` (tensor in, raw head outputs out) as a plain module call."""
+class _DenseForward(torch.nn.Module):
+    """The dense part of a model's inference as a plain module call: segmentors' backbone,
+    neck and decode head (the auxiliary head is training-only); detectors' backbone, neck
+    and RPN head (RoI heads run on a data-dependent number of proposals: not counted)."""
 
     def __init__(self, model):
         super().__init__()
         self.model = model
 
     def forward(self, x):
-        if self.model.__class__.__name__ == 'EncoderDecoder':
-            # the auxiliary head is training-only: count backbone, neck and decode head
-            return self.model.decode_head(self.model.extract_feat(x))
-        return self.model._forward(x)
+        feats = self.model.extract_feat(x)
+        if hasattr(self.model, 'decode_head'):
+            return self.model.decode_head(feats)
+        return self.model.rpn_head(feats)

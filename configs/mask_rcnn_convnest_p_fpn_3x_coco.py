@@ -1,0 +1,14 @@
+# Mask R-CNN + FPN + ConvNeSt-P on COCO, 3x: the recipe of
+# mask_rcnn_convnest_t_fpn_3x_coco.py with the pico backbone.
+# Drop path 0.1: ours, the floor of our rule (halve per size step below T, at least 0.1);
+# see mmseg_inceptionnext/recipes.py.
+# No official ConvNeSt weights exist: train or convert your own (see the T config).
+_base_ = './mask_rcnn_convnest_t_fpn_3x_coco.py'
+ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
+dims = [32, 64, 128, 256]
+model = dict(
+    backbone=dict(
+        arch='pico',
+        drop_path_rate=0.1,
+        init_cfg=dict(checkpoint=f'{ckpt_dir}/convnest_pico.pth')),
+    neck=dict(in_channels=dims))

@@ -1,0 +1,227 @@
+"""Every detection config under configs/ parses, agrees with the recipe and the drop-path
+table, builds, and runs a loss and a predict forward on the CPU; and a few iterations of
+training + COCO evaluation run through the tools on generated data."""
+import glob
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+import mmseg_inceptionnext  # noqa: F401
+from mmseg_inceptionnext.datasets import make_coco_like
+from mmseg_inceptionnext.recipes import DROP_PATH_RATES
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+HEADS = ('mask_rcnn', 'cascade_mask_rcnn')
+CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+                 if '_base_' not in p and osp.basename(p).startswith(HEADS))
+PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
+DEMO = osp.join(ROOT, 'configs/demo/mask_rcnn_inceptionnext_a_synthetic.py')
+NAME = re.compile(r'(mask_rcnn|cascade_mask_rcnn)_(inceptionnext|convnest)_(\w)_fpn_(1x|3x)'
+                  r'_coco\.py')
+ARCHS = {
+    'inceptionnext': {'a': 'atto', 't': 'tiny', 's': 'small', 'b': 'base'},
+    'convnest': {'a': 'atto', 'f': 'femto', 'p': 'pico', 'n': 'nano', 't': 'tiny'},
+}
+SCALES_3X = [(s, 1333) for s in range(480, 801, 32)]
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _one_thread():
+    """One CPU thread: on a small shared CPU, OpenMP threads spin-waiting for a busy core
+    make every forward many times slower than a single thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _build_cpu_model(cfg):
+    """The config's detector without pretrained loading, SyncBN reverted to BN as mmengine's
+    runner does without distributed training."""
+    from mmdet.registry import MODELS
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import init_default_scope
+    init_default_scope(cfg.default_scope)
+    model_cfg = cfg.model.copy()
+    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
+    # fewer proposals and sampled RoIs than COCO's 1000 / 512 keep the CPU forwards short
+    rcnn = model_cfg.train_cfg.rcnn
+    for stage in rcnn if isinstance(rcnn, list) else [rcnn]:
+        stage.sampler.num = 64
+    model_cfg.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=50)
+    model_cfg.test_cfg.rpn.update(nms_pre=200, max_per_img=50)
+    return revert_sync_batchnorm(MODELS.build(model_cfg))
+
+
+def _batch(sizes=((128, 128), (96, 120))):
+    """Raw images and samples with two ground-truth boxes and masks each, as the loader gives."""
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    gen = torch.Generator().manual_seed(0)
+    inputs, samples = [], []
+    for h, w in sizes:
+        inputs.append(torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=gen))
+        boxes = torch.tensor([[8.0, 10.0, 48.0, 52.0], [50.0, 40.0, 90.0, 88.0]])
+        masks = np.zeros((2, h, w), dtype=np.uint8)
+        for k, (x0, y0, x1, y1) in enumerate(boxes.int().tolist()):
+            masks[k, y0:y1, x0:x1] = 1
+        sample = DetDataSample(gt_instances=InstanceData(
+            bboxes=boxes, labels=torch.tensor([1, 4]), masks=BitmapMasks(masks, h, w)))
+        sample.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1.0, 1.0)))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_config_list_is_complete():
+    names = {osp.basename(p) for p in PAPER}
+    for head in HEADS:
+        for short in 'tsb':
+            assert f'{head}_inceptionnext_{short}_fpn_3x_coco.py' in names
+        for short in 'afpnt':
+            assert f'{head}_convnest_{short}_fpn_3x_coco.py' in names
+    assert 'mask_rcnn_inceptionnext_t_fpn_1x_coco.py' in names
+    assert DEMO in CONFIGS and len(PAPER) == 17
+
+
+@pytest.mark.parametrize('path', PAPER, ids=osp.basename)
+def test_paper_config_matches_recipe(path):
+    cfg = Config.fromfile(path)
+    head, family, short, schedule = NAME.fullmatch(osp.basename(path)).groups()
+    arch = ARCHS[family][short]
+    backbone = cfg.model.backbone
+    assert cfg.default_scope == 'mmdet'
+    assert cfg.custom_imports.imports == ['mmseg_inceptionnext']
+    assert backbone.type == {'inceptionnext': 'InceptionNeXt', 'convnest': 'ConvNeSt'}[family]
+    assert backbone.arch == arch
+    assert backbone.drop_path_rate == DROP_PATH_RATES[(family, head, arch)]
+    assert backbone.init_cfg.type == 'Pretrained'
+    assert backbone.init_cfg.checkpoint.endswith(f'{family}_{arch}.pth')
+    # SyncBN + SyncBN per output for InceptionNeXt; ConvNeSt keeps its LayerNorms
+    norm = 'SyncBN' if family == 'inceptionnext' else 'ChannelsFirstLN'
+    assert backbone.norm_cfg.type == norm and backbone.out_norm_cfg.type == norm
+    assert cfg.model.type == {'mask_rcnn': 'MaskRCNN', 'cascade_mask_rcnn': 'CascadeRCNN'}[head]
+    # ConvNeXt's COCO recipe: AdamW, weight decay 0.05, batch 16, mixed precision
+    lr = 1e-4 if head == 'mask_rcnn' else 2e-4
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=lr, betas=(0.9, 0.999),
+                                               weight_decay=0.05)
+    assert cfg.train_dataloader.batch_size * 8 == 16
+    epochs, steps = (36, [27, 33]) if schedule == '3x' else (12, [8, 11])
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.param_scheduler[1].milestones == steps and cfg.param_scheduler[1].end == epochs
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    if schedule == '3x':
+        branches = pipeline[3].transforms
+        assert pipeline[3].type == 'RandomChoice' and len(branches) == 2
+        assert [tuple(s) for s in branches[0][0].scales] == SCALES_3X
+        assert branches[1][1].type == 'RandomCrop' and tuple(branches[1][1].crop_size) == (
+            384, 600)
+    else:
+        assert pipeline[2] == dict(type='Resize', scale=(1333, 800), keep_ratio=True)
+    if head == 'cascade_mask_rcnn':
+        bbox_heads = cfg.model.roi_head.bbox_head
+        assert len(bbox_heads) == 3
+        for bbox_head in bbox_heads:
+            assert bbox_head.type == 'ConvFCBBoxHead' and bbox_head.num_shared_convs == 4
+            assert bbox_head.num_shared_fcs == 1 and bbox_head.loss_bbox.type == 'GIoULoss'
+            assert bbox_head.reg_decoded_bbox is True
+
+
+def test_demo_config_changes_only_data_size_and_schedule():
+    cfg = Config.fromfile(DEMO)
+    assert cfg.model.backbone.type == 'InceptionNeXt' and cfg.model.backbone.arch == 'atto'
+    assert cfg.model.backbone.drop_path_rate == 0.0 and cfg.model.backbone.init_cfg is None
+    assert cfg.model.roi_head.bbox_head.num_classes == 6
+    assert cfg.model.roi_head.mask_head.num_classes == 6
+    assert len(cfg.train_dataloader.dataset.metainfo.classes) == 6
+    assert cfg.optim_wrapper.type == 'OptimWrapper'  # no AMP on the CPU
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+    assert cfg.val_evaluator.metric == ['bbox', 'segm']
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_config_builds_and_runs(path):
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(path)
+    model = _build_cpu_model(cfg)
+    assert list(model.neck.in_channels) == list(model.backbone.dims)
+    # one decay rule for every 1-D parameter (norms, biases, layer scales): none
+    optim_cfg = dict(cfg.optim_wrapper, type='OptimWrapper')
+    optim_cfg.pop('loss_scale', None)
+    optimizer = build_optim_wrapper(model, optim_cfg).optimizer
+    for group in optimizer.param_groups:
+        expected = 0.0 if group['params'][0].ndim == 1 else cfg.optim_wrapper.optimizer.weight_decay
+        assert group['weight_decay'] == expected
+
+    torch.manual_seed(0)
+    model.train()
+    data = model.data_preprocessor(_batch(), training=True)
+    losses = model(**data, mode='loss')
+    for key in ('loss_rpn_cls', 'loss_rpn_bbox', 'loss_mask'):
+        assert any(k.endswith(key) for k in losses), key
+    terms = [t for k, v in losses.items() if 'loss' in k
+             for t in (v if isinstance(v, list) else [v])]
+    assert torch.isfinite(sum(terms))
+    model.eval()
+    with torch.no_grad():
+        data = model.data_preprocessor(_batch(), training=False)
+        preds = model(**data, mode='predict')
+    assert len(preds) == 2
+    pred = preds[1].pred_instances
+    assert pred.bboxes.shape[1] == 4 and len(pred.labels) == len(pred.scores)
+    assert tuple(pred.masks.shape[1:]) == (96, 120)  # at the original image size
+
+
+def test_checkpoint_dir_env_variables(monkeypatch):
+    monkeypatch.setenv('INCEPTIONNEXT_CKPT_DIR', '/weights')
+    monkeypatch.setenv('CONVNEST_CKPT_DIR', '/mine')
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/cascade_mask_rcnn_inceptionnext_b_fpn_3x_coco.py'))
+    assert cfg.model.backbone.init_cfg.checkpoint == '/weights/inceptionnext_base.pth'
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/mask_rcnn_convnest_p_fpn_3x_coco.py'))
+    assert cfg.model.backbone.init_cfg.checkpoint == '/mine/convnest_pico.pth'
+
+
+def _run(*args, cwd):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def test_train_and_coco_evaluation_through_the_tools(tmp_path):
+    make_coco_like(tmp_path / 'data', num_train=8, num_val=4, size=(96, 96))
+    root = str(tmp_path / 'data') + '/'
+    ann = root + 'annotations/instances_val2017.json'
+    data = [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')]
+    data += [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
+    loaders = [f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+               for key in ('batch_size=2', 'num_workers=0', 'persistent_workers=False')]
+    work = tmp_path / 'work'
+    log = _run(osp.join(ROOT, 'tools/train.py'), DEMO, '--work-dir', str(work), '--cfg-options',
+               *data, *loaders, 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+               'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1',
+               'param_scheduler.0.end=2', 'param_scheduler.1.end=4',
+               'param_scheduler.1.milestones=[3]', cwd=tmp_path)
+    assert 'Iter(train) [4/4]' in log
+    assert 'coco/bbox_mAP:' in log and 'coco/segm_mAP:' in log
+    scalars = [json.loads(line) for path in glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))
+               for line in open(path)]
+    assert any('coco/bbox_mAP' in s and 'coco/segm_mAP' in s for s in scalars)
+    ckpt = torch.load(work / 'iter_4.pth', weights_only=True)  # no pickled code needed
+    assert 'backbone.stem.0.weight' in ckpt['state_dict']
+    assert 'roi_head.mask_head.conv_logits.weight' in ckpt['state_dict']
+
+    out = _run(osp.join(ROOT, 'tools/test.py'), DEMO, str(work / 'iter_4.pth'), '--work-dir',
+               str(tmp_path / 'test'), '--cfg-options', *data, *loaders, cwd=tmp_path)
+    assert "'coco/bbox_mAP':" in out and "'coco/segm_mAP':" in out
