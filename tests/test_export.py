@@ -8,7 +8,7 @@ import onnxruntime
 import pytest
 import torch
 
-from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet
+from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet, fuse_for_inference
 from tests.conftest import TINY_INCEPTIONNEXT, randomize_
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -31,6 +31,19 @@ def test_onnx_matches_pytorch(tmp_path, net, arch, size):
     assert len(got) == 4
     for e, g in zip(expected, got):
         assert g.shape == tuple(e.shape)
+        assert torch.allclose(torch.from_numpy(g), e, rtol=1e-4, atol=1e-4 * e.abs().max())
+
+
+def test_fused_form_exports(tmp_path):
+    model = fuse_for_inference(randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=3).eval())
+    x = torch.randn(1, 3, 95, 27)
+    path = str(tmp_path / 'fused.onnx')
+    torch.onnx.export(model, (x, ), path, input_names=['image'], dynamo=True)
+    got = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider']).run(
+        None, {'image': x.numpy()})
+    with torch.no_grad():
+        expected = model(x)
+    for e, g in zip(expected, got):
         assert torch.allclose(torch.from_numpy(g), e, rtol=1e-4, atol=1e-4 * e.abs().max())
 
 
