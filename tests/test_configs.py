@@ -128,9 +128,11 @@ def test_optimizer_builds_and_paramwise_keys_match(path):
 
 def test_checkpoint_dir_env_variable(monkeypatch):
     monkeypatch.setenv('INCEPTIONNEXT_CKPT_DIR', '/weights')
-    for short, arch in ARCHS.items():
-        cfg = Config.fromfile(osp.join(ROOT, f'configs/upernet_inceptionnext_{short}_ade20k.py'))
-        assert cfg.model.backbone.init_cfg.checkpoint == f'/weights/inceptionnext_{arch}.pth'
+    monkeypatch.setenv('CONVNEST_CKPT_DIR', '/mine')
+    for family, root in (('inceptionnext', '/weights'), ('convnest', '/mine')):
+        for short in SIZES[family]:
+            cfg = Config.fromfile(osp.join(ROOT, f'configs/upernet_{family}_{short}_ade20k.py'))
+            assert cfg.model.backbone.init_cfg.checkpoint == f'{root}/{family}_{ARCHS[short]}.pth'
 
 
 def test_user_config_elsewhere_inherits_ours(tmp_path):
