@@ -267,6 +267,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     check_paramwise_keys(cfg, runner.model)
     with _explain_unpickling_errors(), atomic_local_writes():
         runner.train()
+    _end_distributed()
     return runner
 
 
@@ -306,7 +307,19 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
     prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     with _explain_unpickling_errors():
-        return runner.test()
+        metrics = runner.test()
+    _end_distributed()
+    return metrics
+
+
+def _end_distributed() -> None:
+    """Wait for every process, then close the process group. mmengine never does; a gloo
+    group left open can abort the interpreter at exit ('terminate called without an active
+    exception')."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 @contextlib.contextmanager
