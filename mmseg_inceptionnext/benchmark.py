@@ -23,7 +23,6 @@ lazily by :func:`benchmark_segmentor`).
 """
 from __future__ import annotations
 
-import copy
 import json
 import multiprocessing as mp
 import platform
@@ -326,19 +325,13 @@ def benchmark_segmentor(config: str, *, shape: Tuple[int, int] = (512, 2048), wa
         ``dict(fps=..., ms_median=...)``.
     """
     from mmengine.config import Config
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import MODELS
 
-    import mmseg_inceptionnext  # noqa: F401  (registers the backbones)
+    from mmseg_inceptionnext.openmmlab.runner import build_model
 
     cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg = cfg.model.copy()
     model_cfg.pop('data_preprocessor', None)
-    if 'backbone' in model_cfg:
-        model_cfg.backbone.pop('init_cfg', None)
-    model = revert_sync_batchnorm(MODELS.build(model_cfg)).to(device).eval()
+    model = build_model(cfg, model_cfg).to(device).eval()
     if fuse:
         fuse_for_inference(model.backbone)
     fmt = torch.channels_last if channels_last else torch.contiguous_format

@@ -11,9 +11,9 @@ import textwrap
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 import mmseg_inceptionnext  # noqa: F401
+from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -23,17 +23,6 @@ PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs')
 ARCHS = {'a': 'atto', 'f': 'femto', 'p': 'pico', 'n': 'nano', 't': 'tiny', 's': 'small',
          'b': 'base'}
 SIZES = {'inceptionnext': 'atsb', 'convnest': 'afpntsb'}
-
-
-def _build_cpu_model(cfg):
-    """Build the config's model without pretrained loading, SyncBN reverted to BN as
-    mmengine's runner does without distributed training."""
-    from mmengine.model import revert_sync_batchnorm
-    from mmseg.registry import MODELS
-    init_default_scope(cfg.default_scope)
-    model_cfg = cfg.model.copy()
-    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
-    return revert_sync_batchnorm(MODELS.build(model_cfg))
 
 
 def test_config_list_is_complete():
@@ -88,7 +77,7 @@ def test_paper_config_matches_recipe_table(path):
 def test_config_builds_and_runs(path):
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
-    model = _build_cpu_model(Config.fromfile(path))
+    model = build_model(Config.fromfile(path))
     dims = model.backbone.dims
     first = model.neck if hasattr(model, 'neck') else model.decode_head
     assert list(first.in_channels) == list(dims)
@@ -115,7 +104,7 @@ def test_optimizer_builds_and_paramwise_keys_match(path):
     from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(path)
     keys = cfg.optim_wrapper.get('paramwise_cfg', {}).get('custom_keys', {})
-    model = _build_cpu_model(cfg)
+    model = build_model(cfg)
     names = [n for n, _ in model.named_parameters()]
     for key in keys:
         assert any(key in n for n in names), f'paramwise key {key!r} matches no parameter'

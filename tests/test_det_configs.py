@@ -16,6 +16,7 @@ from mmengine.config import Config
 
 import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.datasets import make_coco_like
+from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -46,19 +47,14 @@ def _one_thread():
 def _build_cpu_model(cfg):
     """The config's detector without pretrained loading, SyncBN reverted to BN as mmengine's
     runner does without distributed training."""
-    from mmdet.registry import MODELS
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.registry import init_default_scope
-    init_default_scope(cfg.default_scope)
     model_cfg = cfg.model.copy()
-    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
     # fewer proposals and sampled RoIs than COCO's 1000 / 512 keep the CPU forwards short
     rcnn = model_cfg.train_cfg.rcnn
     for stage in rcnn if isinstance(rcnn, list) else [rcnn]:
         stage.sampler.num = 64
     model_cfg.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=50)
     model_cfg.test_cfg.rpn.update(nms_pre=200, max_per_img=50)
-    return revert_sync_batchnorm(MODELS.build(model_cfg))
+    return build_model(cfg, model_cfg)
 
 
 def _batch(sizes=((128, 128), (96, 120))):

@@ -11,9 +11,9 @@ from typing import Dict, Tuple
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 from ..models.complexity import count_macs, count_params
+from .runner import build_model
 
 
 def model_complexity(config: str, shape: Tuple[int, int]) -> Dict[str, float]:
@@ -27,15 +27,11 @@ def model_complexity(config: str, shape: Tuple[int, int]) -> Dict[str, float]:
         ``params`` (whole model), ``backbone_params`` and ``macs`` of the dense forward
         pass (segmentors: backbone, neck, decode head; detectors: backbone, FPN, RPN).
     """
-    from mmengine.model import revert_sync_batchnorm
     cfg = Config.fromfile(config)
-    init_default_scope(cfg.default_scope)
-    registry = __import__(f'{cfg.default_scope}.registry', fromlist=['MODELS']).MODELS
     model_cfg = cfg.model.copy()
-    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
     if cfg.default_scope == 'mmseg' and 'data_preprocessor' in model_cfg:
         model_cfg.data_preprocessor = dict(model_cfg.data_preprocessor, size=None)
-    model = revert_sync_batchnorm(registry.build(model_cfg)).eval()
+    model = build_model(cfg, model_cfg).eval()
     params = count_params(model)
     backbone = count_params(model.backbone)
     with torch.device('meta'):  # shapes only: counted in seconds at any size

@@ -223,6 +223,30 @@ def enable_amp(cfg: Config) -> None:
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
+def build_model(cfg: Config, model_cfg: Optional[Dict[str, Any]] = None) -> torch.nn.Module:
+    """Build a config's model without downloading weights, for CPU use outside a runner:
+    in the config's toolbox registry, backbone ``init_cfg`` off, SyncBN reverted to BN (as
+    mmengine's runner does without distributed training).
+
+    Args:
+        cfg: The config (its ``default_scope`` picks the registry).
+        model_cfg: A modified copy of ``cfg.model`` to build instead.
+
+    Returns:
+        The model (random weights).
+    """
+    import importlib
+
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import init_default_scope
+    scope = toolbox_of(cfg)
+    init_default_scope(scope)
+    model_cfg = (cfg.model if model_cfg is None else model_cfg).copy()
+    model_cfg['backbone'] = dict(model_cfg['backbone'], init_cfg=None)
+    registry = importlib.import_module(f'{scope}.registry').MODELS
+    return revert_sync_batchnorm(registry.build(model_cfg))
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner a config asks for (``runner_type``) or mmengine's ``Runner``."""
     if 'runner_type' in cfg:
