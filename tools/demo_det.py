@@ -29,6 +29,14 @@ from mmseg_inceptionnext.datasets import make_coco_like  # noqa: E402
 CONFIG = osp.join(ROOT, 'configs/demo/mask_rcnn_inceptionnext_a_synthetic.py')
 
 
+def _iterations(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f'needs at least 2 iterations (warm-up, then decay), '
+                                         f'got {value}')
+    return value
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--config', default=CONFIG)
@@ -38,7 +46,8 @@ def parse_args(argv=None):
     parser.add_argument('--num-train', type=int, default=400)
     parser.add_argument('--num-val', type=int, default=60)
     parser.add_argument('--size', type=int, default=128, help='image side in pixels')
-    parser.add_argument('--iters', type=int, help='training iterations (default: the config)')
+    parser.add_argument('--iters', type=_iterations,
+                        help='training iterations, at least 2 (default: the config)')
     parser.add_argument('--panel-images', type=int, default=4)
     parser.add_argument('--score-thr', type=float, default=0.5,
                         help='score threshold of the drawn predictions')
