@@ -1,5 +1,6 @@
 """Every segmentation config under configs/ parses, agrees with the drop-path table, builds,
-and runs (detection configs: tests/test_det_configs.py)."""
+and runs; the ConvNeXt baselines differ from their InceptionNeXt configs in the backbone only
+(detection configs: tests/test_det_configs.py)."""
 import glob
 import os
 import os.path as osp
@@ -20,6 +21,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p and osp.basename(p).startswith(('upernet_', 'fpn_')))
 PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
+BASELINES = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs', 'baselines'))
 ARCHS = {'a': 'atto', 'f': 'femto', 'p': 'pico', 'n': 'nano', 't': 'tiny', 's': 'small',
          'b': 'base'}
 SIZES = {'inceptionnext': 'atsb', 'convnest': 'afpntsb'}
@@ -73,6 +75,30 @@ def test_paper_config_matches_recipe_table(path):
     assert len(tta[0]) == 6 and tta[2][0].reduce_zero_label is True
 
 
+def test_baseline_list_is_complete():
+    assert [osp.basename(p) for p in BASELINES] == ['fpn_convnext_t_ade20k.py',
+                                                     'upernet_convnext_t_ade20k.py']
+
+
+@pytest.mark.parametrize('path', BASELINES, ids=osp.basename)
+def test_baseline_differs_from_its_config_only_in_the_backbone(path, monkeypatch):
+    monkeypatch.setenv('CONVNEXT_CKPT_DIR', '/convnext')
+    cfg = Config.fromfile(path).to_dict()
+    name = osp.basename(path)
+    parent = Config.fromfile(osp.join(ROOT, 'configs', name.replace('_convnext_',
+                                                                    '_inceptionnext_'))).to_dict()
+    backbone = cfg['model'].pop('backbone')
+    assert backbone == dict(
+        type='TimmConvNeXt', arch='tiny', out_indices=(0, 1, 2, 3),
+        drop_path_rate=DROP_PATH_RATES[('convnext', name.split('_')[0], 'tiny')],
+        out_norm_cfg=dict(type='ChannelsFirstLN', eps=1e-6),
+        init_cfg=dict(type='Pretrained', checkpoint='/convnext/convnext_tiny_1k_224.pth'))
+    parent['model'].pop('backbone')
+    for c in (cfg, parent):
+        c.pop('ckpt_dir')
+    assert cfg == parent  # heads, data, schedule, optimizer, TTA
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_config_builds_and_runs(path):
     from mmengine.structures import PixelData
@@ -99,7 +125,7 @@ def test_config_builds_and_runs(path):
     assert preds[0].pred_sem_seg.data.shape == (1, *size)
 
 
-@pytest.mark.parametrize('path', PAPER, ids=osp.basename)
+@pytest.mark.parametrize('path', PAPER + BASELINES, ids=lambda p: osp.relpath(p, ROOT))
 def test_optimizer_builds_and_paramwise_keys_match(path):
     from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(path)

@@ -1,6 +1,7 @@
 """Every detection config under configs/ parses, agrees with the recipe and the drop-path
-table, builds, and runs a loss and a predict forward on the CPU; and a few iterations of
-training + COCO evaluation run through the tools on generated data."""
+table, builds, and runs a loss and a predict forward on the CPU; the ConvNeXt baselines differ
+from their InceptionNeXt configs in the backbone only; and a few iterations of training + COCO
+evaluation run through the tools on generated data."""
 import glob
 import json
 import os
@@ -24,6 +25,7 @@ HEADS = ('mask_rcnn', 'cascade_mask_rcnn')
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p and osp.basename(p).startswith(HEADS))
 PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
+BASELINES = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs', 'baselines'))
 DEMO = osp.join(ROOT, 'configs/demo/mask_rcnn_inceptionnext_a_synthetic.py')
 NAME = re.compile(r'(mask_rcnn|cascade_mask_rcnn)_(inceptionnext|convnest)_(\w)_fpn_(1x|3x)'
                   r'_coco\.py')
@@ -130,6 +132,30 @@ def test_paper_config_matches_recipe(path):
             assert bbox_head.type == 'ConvFCBBoxHead' and bbox_head.num_shared_convs == 4
             assert bbox_head.num_shared_fcs == 1 and bbox_head.loss_bbox.type == 'GIoULoss'
             assert bbox_head.reg_decoded_bbox is True
+
+
+def test_baseline_list_is_complete():
+    assert [osp.basename(p) for p in BASELINES] == ['mask_rcnn_convnext_t_fpn_1x_coco.py',
+                                                     'mask_rcnn_convnext_t_fpn_3x_coco.py']
+
+
+@pytest.mark.parametrize('path', BASELINES, ids=osp.basename)
+def test_baseline_differs_from_its_config_only_in_the_backbone(path, monkeypatch):
+    monkeypatch.setenv('CONVNEXT_CKPT_DIR', '/convnext')
+    cfg = Config.fromfile(path).to_dict()
+    name = osp.basename(path)
+    parent = Config.fromfile(osp.join(ROOT, 'configs', name.replace('_convnext_',
+                                                                    '_inceptionnext_'))).to_dict()
+    backbone = cfg['model'].pop('backbone')
+    assert backbone == dict(
+        type='TimmConvNeXt', arch='tiny', out_indices=(0, 1, 2, 3),
+        drop_path_rate=DROP_PATH_RATES[('convnext', 'mask_rcnn', 'tiny')],
+        out_norm_cfg=dict(type='ChannelsFirstLN', eps=1e-6),
+        init_cfg=dict(type='Pretrained', checkpoint='/convnext/convnext_tiny_1k_224.pth'))
+    parent['model'].pop('backbone')
+    for c in (cfg, parent):
+        c.pop('ckpt_dir')
+    assert cfg == parent  # heads, data, schedule, optimizer
 
 
 def test_demo_config_changes_only_data_size_and_schedule():
