@@ -90,3 +90,25 @@ def test_returns_same_object_and_keeps_parameter_count_smaller(tiny_arch):
     before = sum(p.numel() for p in model.parameters())
     assert fuse_for_inference(model) is model
     assert sum(p.numel() for p in model.parameters()) < before
+
+
+def test_compiled_for_inference_equals_eager(tiny_arch):
+    """Inductor freezing (the measured inference lever) keeps the outputs, fused or not,
+    and the weights it froze are the ones of the first call."""
+    from mmseg_inceptionnext.models import compile_for_inference
+    model = randomize_(InceptionNeXtNet(tiny_arch, out_norm_layer=nn.BatchNorm2d), seed=5).eval()
+    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        expected = model(x)
+        compiled = compile_for_inference(fuse_for_inference(copy.deepcopy(model)))
+        got = compiled(x.contiguous(memory_format=torch.channels_last))
+    _assert_close(expected, got)
+    assert all(g.is_contiguous(memory_format=torch.channels_last) for g in got)
+
+
+def test_compile_for_inference_refuses_train_mode(tiny_arch):
+    from mmseg_inceptionnext.models import compile_for_inference
+    model = InceptionNeXtNet(tiny_arch).train()
+    with pytest.raises(RuntimeError, match='training mode'):
+        compile_for_inference(model)
+    assert next(model.parameters()).is_contiguous()  # not converted to channels-last

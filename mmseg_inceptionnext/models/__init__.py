@@ -24,7 +24,7 @@ from .convnest import (
                    ConvNeStNet,
                    resolve_convnest_arch,
 )
-from .fuse import fuse_for_inference, to_channels_last
+from .fuse import compile_for_inference, fuse_for_inference, to_channels_last
 from .inceptionnext import (
                    INCEPTIONNEXT_ARCHS,
                    InceptionDWConv2d,
@@ -40,7 +40,8 @@ __all__ = [
     'BACKBONE_NETS', 'NUM_STAGES', 'PadConv2d', 'Stage', 'StagedBackbone', 'drop_path_rates',
     'resolve_out_indices', 'trunc_normal_init', 'CheckpointError', 'check_state_dict',
     'extract_state_dict', 'load_backbone_weights', 'read_checkpoint', 'to_backbone_state_dict',
-    'count_macs', 'count_params', 'fuse_for_inference', 'to_channels_last', 'CONVNEST_ARCHS',
+    'compile_for_inference', 'count_macs', 'count_params', 'fuse_for_inference',
+    'to_channels_last', 'CONVNEST_ARCHS',
     'ConvNeStBlock', 'ConvNeStClassifier',
     'ConvNeStNet', 'resolve_convnest_arch', 'INCEPTIONNEXT_ARCHS', 'InceptionDWConv2d',
     'InceptionNeXtNet', 'MetaNeXtBlock', 'resolve_inceptionnext_arch'
