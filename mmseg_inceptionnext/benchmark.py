@@ -450,7 +450,7 @@ class _SegmentorRunner:
         if spec.channels_last:
             to_channels_last(model)
         self.model, self.device = model, device
-        self.network = _TensorForward(model)
+        self.network = _TensorForward(model).train(self.train)
         if spec.compiled:
             self.network = compile_for_inference(self.network, channels_last=False)
         h, w = shape

@@ -70,3 +70,11 @@ def test_segmentors_side_by_side_with_the_convnext_baseline(capsys):
 def test_fused_segmentor_training_is_refused():
     with pytest.raises(SystemExit):
         cli.main(['--segmentor', DEMO_SEG, '--modes', 'train', '--fuse'])
+
+
+def test_compiled_segmentor_is_timed_beside_the_eager_one(capsys):
+    cli.main(['--segmentor', DEMO_SEG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
+              '--compile', '--no-memory'])
+    table = capsys.readouterr().out
+    assert 'upernet_inceptionnext_a_synthetic ' in table
+    assert 'upernet_inceptionnext_a_synthetic+compiled infer' in table
