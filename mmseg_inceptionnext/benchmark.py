@@ -139,7 +139,35 @@ class Result:
     gmac_per_s: Optional[float] = None
 
 
-class _Runner:
+class _StepRunner:
+    """One timed unit of work: a training step (``loss()``, backward, optimizer step) or
+    an inference pass (``infer()`` under ``inference_mode``). Subclasses set ``train``,
+    ``opt`` and ``device``."""
+
+    train: bool
+    opt: Optional[torch.optim.Optimizer]
+    device: torch.device
+
+    def loss(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def infer(self) -> None:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        if self.train:
+            loss = self.loss()
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+        else:
+            with torch.inference_mode():
+                self.infer()
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)
+
+
+class _Runner(_StepRunner):
     """One model prepared for one mode: ``step()`` runs one timed unit of work."""
 
     def __init__(self, name: str, mode: str, batch: int, size: Tuple[int, int],
@@ -164,19 +192,13 @@ class _Runner:
         self.x = torch.randn(batch, 3, *size, device=device).contiguous(memory_format=fmt)
         self.opt = torch.optim.AdamW(model.parameters(), lr=1e-6) if self.train else None
 
-    def step(self) -> None:
-        if self.train:
-            out = self.forward(self.x)
-            outs = out if isinstance(out, (tuple, list)) else (out, )
-            loss = sum(o.float().mean() for o in outs)
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-        else:
-            with torch.inference_mode():
-                self.forward(self.x)
-        if self.device.type == 'cuda':
-            torch.cuda.synchronize(self.device)
+    def loss(self) -> torch.Tensor:
+        out = self.forward(self.x)
+        outs = out if isinstance(out, (tuple, list)) else (out, )
+        return sum(o.float().mean() for o in outs)
+
+    def infer(self) -> None:
+        self.forward(self.x)
 
 
 def applicable(name: str, mode: str) -> bool:
@@ -424,7 +446,7 @@ class SegmentorSpec:
         return '+'.join([name] + flags)
 
 
-class _SegmentorRunner:
+class _SegmentorRunner(_StepRunner):
     """A config's segmentor (random weights, SyncBN as BN) prepared for one mode."""
 
     def __init__(self, spec: SegmentorSpec, mode: str, batch: int, shape: Tuple[int, int],
@@ -470,18 +492,11 @@ class _SegmentorRunner:
                 self.samples.append(sample)
             self.opt = torch.optim.AdamW(model.parameters(), lr=1e-6)
 
-    def step(self) -> None:
-        if self.train:
-            losses = self.model.loss(self.x, self.samples)
-            loss, _ = self.model.parse_losses(losses)
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-        else:
-            with torch.inference_mode():
-                self.network(self.x)
-        if self.device.type == 'cuda':
-            torch.cuda.synchronize(self.device)
+    def loss(self) -> torch.Tensor:
+        return self.model.parse_losses(self.model.loss(self.x, self.samples))[0]
+
+    def infer(self) -> None:
+        self.network(self.x)
 
 
 class _TensorForward(nn.Module):

@@ -28,3 +28,29 @@ def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
 @pytest.fixture
 def tiny_arch():
     return dict(TINY_INCEPTIONNEXT)
+
+
+def assert_baseline_differs_only_in_backbone(path, head):
+    """A ConvNeXt baseline config under configs/baselines/ equals the InceptionNeXt-T config
+    it inherits in everything but the backbone (heads, data, schedule, optimizer, TTA).
+    Needs CONVNEXT_CKPT_DIR=/convnext in the environment."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from mmseg_inceptionnext.recipes import DROP_PATH_RATES
+    name = osp.basename(path)
+    configs = osp.dirname(osp.dirname(path))
+    cfg = Config.fromfile(path).to_dict()
+    parent = Config.fromfile(osp.join(configs, name.replace('_convnext_',
+                                                            '_inceptionnext_'))).to_dict()
+    backbone = cfg['model'].pop('backbone')
+    assert backbone == dict(
+        type='TimmConvNeXt', arch='tiny', out_indices=(0, 1, 2, 3),
+        drop_path_rate=DROP_PATH_RATES[('convnext', head, 'tiny')],
+        out_norm_cfg=dict(type='ChannelsFirstLN', eps=1e-6),
+        init_cfg=dict(type='Pretrained', checkpoint='/convnext/convnext_tiny_1k_224.pth'))
+    parent['model'].pop('backbone')
+    for c in (cfg, parent):
+        c.pop('ckpt_dir')
+    assert cfg == parent

@@ -16,6 +16,7 @@ from mmengine.config import Config
 import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES
+from tests.conftest import assert_baseline_differs_only_in_backbone
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
@@ -83,20 +84,7 @@ def test_baseline_list_is_complete():
 @pytest.mark.parametrize('path', BASELINES, ids=osp.basename)
 def test_baseline_differs_from_its_config_only_in_the_backbone(path, monkeypatch):
     monkeypatch.setenv('CONVNEXT_CKPT_DIR', '/convnext')
-    cfg = Config.fromfile(path).to_dict()
-    name = osp.basename(path)
-    parent = Config.fromfile(osp.join(ROOT, 'configs', name.replace('_convnext_',
-                                                                    '_inceptionnext_'))).to_dict()
-    backbone = cfg['model'].pop('backbone')
-    assert backbone == dict(
-        type='TimmConvNeXt', arch='tiny', out_indices=(0, 1, 2, 3),
-        drop_path_rate=DROP_PATH_RATES[('convnext', name.split('_')[0], 'tiny')],
-        out_norm_cfg=dict(type='ChannelsFirstLN', eps=1e-6),
-        init_cfg=dict(type='Pretrained', checkpoint='/convnext/convnext_tiny_1k_224.pth'))
-    parent['model'].pop('backbone')
-    for c in (cfg, parent):
-        c.pop('ckpt_dir')
-    assert cfg == parent  # heads, data, schedule, optimizer, TTA
+    assert_baseline_differs_only_in_backbone(path, osp.basename(path).split('_')[0])
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
