@@ -305,3 +305,10 @@ def test_with_cp_checkpoints_and_gives_equal_gradients():
     assert calls == {'plain': 1, 'cp': 2}
     for key, grad in grads['plain'].items():
         torch.testing.assert_close(grads['cp'][key], grad, rtol=1e-5, atol=1e-6, msg=key)
+
+
+def test_a_timm_without_forward_intermediates_is_named(monkeypatch):
+    """Older timm releases lack the API the backbone is built on: say which, and the fix."""
+    monkeypatch.setattr(timm, 'create_model', lambda *args, **kwargs: torch.nn.Identity())
+    with pytest.raises(RuntimeError, match='forward_intermediates.*upgrade timm'):
+        TimmConvNeXt('tiny')

@@ -143,6 +143,11 @@ class TimmConvNeXt(BaseModule):
         self.model = timm.create_model(f'convnext_{arch}', pretrained=False, num_classes=0,
                                        in_chans=in_channels, drop_path_rate=drop_path_rate,
                                        ls_init_value=layer_scale_init_value)
+        if not all(hasattr(self.model, f) for f in ('forward_intermediates',
+                                                    'prune_intermediate_layers')):
+            raise RuntimeError(f'TimmConvNeXt needs timm\'s forward_intermediates API, which '
+                               f'timm {timm.__version__} lacks; upgrade timm '
+                               f'(pip install -U timm; tested with timm 1.0.31).')
         self.depths: Tuple[int, ...] = tuple(len(s.blocks) for s in self.model.stages)
         self.dims: Tuple[int, ...] = tuple(f['num_chs'] for f in self.model.feature_info)
         self.model.prune_intermediate_layers(list(self.out_indices), prune_norm=True,
