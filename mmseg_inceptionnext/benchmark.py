@@ -1,25 +1,29 @@
-"""Side-by-side training and inference throughput of backbones, in one process.
+"""Side-by-side training and inference throughput of backbones or whole segmentors, in one
+process.
 
-Compares our InceptionNeXt (unfused, fused for inference, channels-last) with timm's
-InceptionNeXt, ConvNeXt and ResNet-50 and our ConvNeSt. To keep ratios meaningful on a
-shared, noisy machine, the models are timed *interleaved*: every repeat times one step
-of each model in turn, so a burst of background load hits all of them alike; the
-report gives medians over the repeats and ratios against a baseline model.
+Compares our InceptionNeXt (unfused, fused for inference, channels-last, compiled) with
+timm's InceptionNeXt, ConvNeXt and ResNet-50 and our ConvNeSt (:func:`run_benchmark`), or
+whole MMSegmentation models from their configs (:func:`run_segmentor_benchmark`). To keep
+ratios meaningful on a shared, noisy machine, the models are timed *interleaved*: every
+repeat times one step of each model in turn, so a burst of background load hits all of
+them alike; the report gives medians over the repeats and ratios against a baseline.
 
 Measured per model and mode:
 
 * training: forward + backward (sum of the means of the returned feature maps) +
   AdamW step, in img/s;
-* inference: forward in eval mode under ``torch.inference_mode``, in img/s;
+* inference: forward in eval mode under ``torch.inference_mode``, in img/s, and the
+  multiply-accumulates per second it reaches (backbones);
 * peak memory of the measured step: on CUDA ``torch.cuda.max_memory_allocated``;
   on CPU the growth of the peak resident set size over the warm-up steps, measured
   in a fresh child process per model (so that memory cached by other models does not
   hide it): the peak (``VmHWM``) is reset through ``/proc/self/clear_refs`` after the
-  model is built, falling back to ``resource`` ru_maxrss where that is unavailable.
+  model is built, falling back to ``resource`` ru_maxrss where that is unavailable
+  (not measured for compiled models, whose first steps compile).
 
 timm models are timed through ``forward_features`` (no classifier head), so that all
 models are headless backbones. Imports only torch and timm (OpenMMLab is imported
-lazily by :func:`benchmark_segmentor`).
+lazily by :func:`run_segmentor_benchmark`).
 """
 from __future__ import annotations
 
