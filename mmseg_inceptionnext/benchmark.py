@@ -267,6 +267,17 @@ def cpu_peak_memory_mib(name: str, mode: str, batch: int, size: Tuple[int, int],
     return _in_child(_cpu_peak_rss_probe, (name, mode, batch, size, warmup))
 
 
+def _warm_up(runner: _StepRunner, res: Result, warmup: int, memory: bool) -> None:
+    """Run the untimed steps; on CUDA, record their peak memory in ``res``."""
+    cuda = runner.device.type == 'cuda'
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(runner.device)
+    for _ in range(warmup):
+        runner.step()
+    if memory and cuda:
+        res.peak_mem_mib = torch.cuda.max_memory_allocated(runner.device) / 2**20
+
+
 def _time_interleaved(runners: Sequence, results: Sequence[Result], repeats: int, batch: int,
                       log: Callable[[str], None], mode: str) -> None:
     """Time ``repeats`` rounds of one step of every runner in turn; fill in the medians."""
@@ -323,12 +334,7 @@ def run_benchmark(models: Sequence[str] = DEFAULT_MODELS, *, modes: Sequence[str
             if memory and dev.type == 'cpu' and not MODEL_SPECS[name].compiled:
                 res.peak_mem_mib = cpu_peak_memory_mib(name, mode, batch, size, warmup)
             runner = _Runner(name, mode, batch, size, dev)
-            if dev.type == 'cuda':
-                torch.cuda.reset_peak_memory_stats(dev)
-            for _ in range(warmup):
-                runner.step()
-            if memory and dev.type == 'cuda':
-                res.peak_mem_mib = torch.cuda.max_memory_allocated(dev) / 2**20
+            _warm_up(runner, res, warmup, memory)
             if mode == 'infer':
                 res.gmacs_per_step = count_macs(runner.eager, runner.x) / 1e9
             runners[name], mode_results[name] = runner, res
@@ -467,9 +473,6 @@ class _SegmentorRunner(_StepRunner):
         model = build_model(cfg, model_cfg).to(device)
         self.train = mode == 'train'
         model.train(self.train)
-        if (spec.fuse or spec.compiled) and self.train:
-            raise ValueError(f'{spec.label}: fused and compiled segmentors are timed for '
-                             f'inference only.')
         if spec.fuse:
             fuse_for_inference(model.backbone)
         fmt = torch.channels_last if spec.channels_last else torch.contiguous_format
@@ -553,6 +556,10 @@ def run_segmentor_benchmark(specs: Sequence[SegmentorSpec], *, mode: str = 'infe
     labels = [s.label for s in specs]
     if len(set(labels)) != len(labels):
         raise ValueError(f'Duplicate segmentor entries: {labels}.')
+    inference_only = [s.label for s in specs if s.fuse or s.compiled]
+    if mode == 'train' and inference_only:
+        raise ValueError(f'{inference_only}: fused and compiled segmentors are timed for '
+                         f'inference only; drop fuse/compiled or use mode="infer".')
     dev = torch.device(device)
     runners, results = [], []
     for spec in specs:
@@ -561,12 +568,7 @@ def run_segmentor_benchmark(specs: Sequence[SegmentorSpec], *, mode: str = 'infe
             res.peak_mem_mib = _in_child(_segmentor_peak_rss_probe,
                                          (spec, mode, batch, shape, warmup))
         runner = _SegmentorRunner(spec, mode, batch, shape, dev)
-        if dev.type == 'cuda':
-            torch.cuda.reset_peak_memory_stats(dev)
-        for _ in range(warmup):
-            runner.step()
-        if memory and dev.type == 'cuda':
-            res.peak_mem_mib = torch.cuda.max_memory_allocated(dev) / 2**20
+        _warm_up(runner, res, warmup, memory)
         runners.append(runner)
         results.append(res)
         log(f'[{mode}] warmed up {spec.label}')

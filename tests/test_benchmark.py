@@ -78,3 +78,10 @@ def test_compiled_segmentor_is_timed_beside_the_eager_one(capsys):
     table = capsys.readouterr().out
     assert 'upernet_inceptionnext_a_synthetic ' in table
     assert 'upernet_inceptionnext_a_synthetic+compiled infer' in table
+
+
+def test_library_refuses_fused_or_compiled_training_before_building():
+    """Checked up front, not inside the memory-probe child (where it would read as a crash)."""
+    specs = [bm.SegmentorSpec(DEMO_SEG), bm.SegmentorSpec(DEMO_SEG, compiled=True)]
+    with pytest.raises(ValueError, match=r'\+compiled.*inference only'):
+        bm.run_segmentor_benchmark(specs, mode='train', shape=(64, 64), log=_log)

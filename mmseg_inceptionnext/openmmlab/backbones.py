@@ -83,17 +83,12 @@ class OpenMMLabBackboneMixin:
         The Pretrained dict accepts ``checkpoint``, ``prefix`` (default: ``backbone.``
         when present), ``map_location`` and ``unsafe_pickle`` (default False).
         """
-        cfg = self.init_cfg
-        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            load_backbone_weights(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
-                                  optional_prefixes=self.optional_checkpoint_prefixes(),
-                                  map_location=cfg.get('map_location', 'cpu'),
-                                  unsafe_pickle=cfg.get('unsafe_pickle', False))
-            print_log(f"{type(self).__name__}: loaded all backbone weights from "
-                      f"{cfg['checkpoint']}", logger=MMLogger.get_current_instance())
-            self._is_init = True
-            return
-        super().init_weights()
+        def load(checkpoint: str, **kwargs: Any) -> None:
+            load_backbone_weights(self, checkpoint,
+                                  optional_prefixes=self.optional_checkpoint_prefixes(), **kwargs)
+
+        if not init_from_pretrained(self, load):
+            super().init_weights()
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:
@@ -113,6 +108,29 @@ class OpenMMLabBackboneMixin:
                 if isinstance(module, _BatchNorm):
                     module.eval()
         return self
+
+
+def init_from_pretrained(module: BaseModule, load: Callable[..., Any]) -> bool:
+    """Load ``module.init_cfg=dict(type='Pretrained', ...)`` with ``load`` and log it.
+
+    Args:
+        module: A backbone whose ``init_cfg`` was checked by :func:`_check_init_cfg`.
+        load: Called as ``load(checkpoint, prefix=..., map_location=..., unsafe_pickle=...)``;
+            it loads strictly or raises.
+
+    Returns:
+        ``True`` if weights were loaded, ``False`` if ``init_cfg`` is not a Pretrained dict
+        (the caller then defers to mmengine).
+    """
+    cfg = module.init_cfg
+    if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
+        return False
+    load(cfg['checkpoint'], prefix=cfg.get('prefix'), map_location=cfg.get('map_location', 'cpu'),
+         unsafe_pickle=cfg.get('unsafe_pickle', False))
+    print_log(f"{type(module).__name__}: loaded all backbone weights from {cfg['checkpoint']}",
+              logger=MMLogger.get_current_instance())
+    module._is_init = True
+    return True
 
 
 def _check_init_cfg(init_cfg: Any) -> None:

@@ -14,7 +14,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import timm
 import torch
-from mmengine.logging import MMLogger, print_log
 from mmengine.model import BaseModule
 from timm.models.convnext import checkpoint_filter_fn
 
@@ -29,7 +28,7 @@ from ..models.checkpoint import (
     read_checkpoint,
     to_backbone_state_dict,
 )
-from .backbones import _check_init_cfg, norm_factory
+from .backbones import _check_init_cfg, init_from_pretrained, norm_factory
 from .registry import register_backbone
 
 ConfigType = Dict[str, Any]
@@ -181,16 +180,8 @@ class TimmConvNeXt(BaseModule):
     def init_weights(self) -> None:
         """Load ``init_cfg=dict(type='Pretrained', checkpoint=...)`` strictly, or defer to
         mmengine for any other ``init_cfg``."""
-        cfg = self.init_cfg
-        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            self.load_checkpoint(cfg['checkpoint'], prefix=cfg.get('prefix'),
-                                 map_location=cfg.get('map_location', 'cpu'),
-                                 unsafe_pickle=cfg.get('unsafe_pickle', False))
-            print_log(f"{type(self).__name__}: loaded all convnext_{self.arch} weights from "
-                      f"{cfg['checkpoint']}", logger=MMLogger.get_current_instance())
-            self._is_init = True
-            return
-        super().init_weights()
+        if not init_from_pretrained(self, self.load_checkpoint):
+            super().init_weights()
 
     def _split_checkpoint(self, state_dict: Mapping[str, torch.Tensor],
                           prefix: Optional[str]) -> Tuple[StateDict, StateDict]:
