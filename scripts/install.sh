@@ -21,7 +21,7 @@ log() { printf '[install] %s\n' "$*"; }
 # A complete environment is recorded by a stamp of the files that define it: a second run of a
 # complete install does nothing.
 STAMP_FILE="$VENV/.mmseg_inceptionnext-install"
-STAMP="$(cat "$ROOT/scripts/install.sh" "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+STAMP="$(cat "$ROOT/scripts/install.sh" "$ROOT/setup.py" "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$STAMP" ] && [ -x "$VENV/bin/python" ]; then
   exit 0
 fi

@@ -1,18 +1,14 @@
-"""tools/benchmark.py and mmseg_inceptionnext/benchmark.py run end to end and report what
+"""The benchmark command and mmseg_inceptionnext/benchmark.py run end to end and report what
 they measured (tiny inputs; the figures themselves are in docs/benchmarks.md)."""
-import importlib.util
 import json
 import os.path as osp
 
 import pytest
 
 from mmseg_inceptionnext import benchmark as bm
+from mmseg_inceptionnext.cli import benchmark as cli
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-_spec = importlib.util.spec_from_file_location('benchmark_cli',
-                                               osp.join(ROOT, 'tools', 'benchmark.py'))
-cli = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cli)
 DEMO_SEG = osp.join(ROOT, 'configs', 'demo', 'upernet_inceptionnext_a_synthetic.py')
 BASELINE_SEG = osp.join(ROOT, 'configs', 'baselines', 'upernet_convnext_t_ade20k.py')
 

@@ -1,107 +1,12 @@
-"""The README's main job, on built-in data: semantic segmentation end to end on the CPU.
+"""The README's main job on built-in data: ``python tools/demo.py`` (``make demo``).
 
-1. writes a small synthetic dataset in ADE20K's layout (once; reused afterwards),
-2. trains UperNet + InceptionNeXt with ``tools/train.py`` and the demo config, which
-   inherits the paper config and changes only data, size and schedule,
-3. evaluates mIoU on the held-out split with ``tools/test.py``'s code path,
-4. writes a picture, image | ground truth | prediction, for a person to look at.
-
-    python tools/demo.py [--iters N] [--work-dir work_dirs/demo]
+Thin wrapper: the code is ``mmseg_inceptionnext.cli.demo``, the same as
+``python -m mmseg_inceptionnext demo ...`` (see ``--help``). It runs on the installed
+package (``pip install -e .`` for this repository; ``make demo`` / ``make test`` do it).
 """
-import argparse
-import json
-import os
-import os.path as osp
-import subprocess
 import sys
-import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from mmseg_inceptionnext.datasets import make_ade20k_like  # noqa: E402
-
-CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
-
-
-def _iterations(text: str) -> int:
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f'needs at least 2 iterations (warm-up, then decay), '
-                                         f'got {value}')
-    return value
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--config', default=CONFIG)
-    parser.add_argument('--data-root', default='data/synthetic_ade',
-                        help='where the synthetic dataset is written (or found)')
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--num-train', type=int, default=400)
-    parser.add_argument('--num-val', type=int, default=60)
-    parser.add_argument('--size', type=int, default=128, help='image side in pixels')
-    parser.add_argument('--iters', type=_iterations,
-                        help='training iterations, at least 2 (default: the config)')
-    parser.add_argument('--panel-images', type=int, default=4)
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    start = time.time()
-    summary = make_ade20k_like(args.data_root, num_train=args.num_train, num_val=args.num_val,
-                               size=(args.size, args.size))
-    print(f"[demo] dataset: {summary['root']} ({args.num_train} train / {args.num_val} val "
-          f"images, {'reused' if summary.get('reused') else 'written'})", flush=True)
-    data_root = osp.join(args.data_root, 'ADEChallengeData2016')
-    options = [f'train_dataloader.dataset.data_root={data_root}',
-               f'val_dataloader.dataset.data_root={data_root}',
-               f'test_dataloader.dataset.data_root={data_root}']
-    if args.iters:
-        warmup = max(1, min(40, args.iters // 10))
-        options += [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
-                    f'default_hooks.checkpoint.interval={args.iters}',
-                    f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
-                    f'param_scheduler.1.end={args.iters}']
-    cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), args.config, '--work-dir',
-           args.work_dir, '--cfg-options', *options]
-    print('[demo] training:', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
-    train_seconds = time.time() - start
-
-    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
-    from mmseg_inceptionnext.openmmlab.runner import test
-    metrics = test(args.config, checkpoint, work_dir=osp.join(args.work_dir, 'test'),
-                   cfg_options={k: v for k, v in (o.split('=', 1) for o in options[:3])})
-
-    from mmseg_inceptionnext.openmmlab.inference import comparison_panel, load_segmentor
-    model = load_segmentor(args.config, checkpoint)
-    val_images = osp.join(data_root, 'images/validation')
-    names = sorted(os.listdir(val_images))[:args.panel_images]
-    truths = []
-    for name in names:
-        label = np.asarray(Image.open(osp.join(data_root, 'annotations/validation',
-                                               osp.splitext(name)[0] + '.png')), dtype=np.int64)
-        truths.append(np.where(label == 0, 255, label - 1))  # reduce_zero_label
-    panel = comparison_panel(model, [osp.join(val_images, n) for n in names], truths,
-                             osp.join(args.work_dir, 'demo_predictions.png'))
-
-    result = dict(mIoU=metrics['mIoU'], aAcc=metrics['aAcc'], mAcc=metrics['mAcc'],
-                  checkpoint=checkpoint, picture=panel, seconds=round(time.time() - start, 1),
-                  train_seconds=round(train_seconds, 1))
-    with open(osp.join(args.work_dir, 'demo_results.json'), 'w') as f:
-        json.dump(result, f, indent=2)
-    print(f"[demo] held-out mIoU: {metrics['mIoU']:.2f} (aAcc {metrics['aAcc']:.2f}, "
-          f"mAcc {metrics['mAcc']:.2f}); chance level is about {100 / 7:.0f} for 7 classes")
-    print(f'[demo] picture (image | ground truth | prediction): {panel}')
-    print(f"[demo] done in {result['seconds']:.0f} s; results in "
-          f"{osp.join(args.work_dir, 'demo_results.json')}")
-
+from mmseg_inceptionnext.cli import run
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run('demo', sys.argv[1:]))

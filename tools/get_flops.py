@@ -1,44 +1,12 @@
-"""Print parameters and MACs (multiply-accumulates, as the papers count FLOPs) of configs.
+"""Parameters and MACs of configs: ``python tools/get_flops.py CONFIG [...]``.
 
-    python tools/get_flops.py CONFIG [CONFIG ...] [--shape H W]
-
-Defaults follow the papers: UperNet at 512x2048, Semantic FPN at 512x512, detectors at
-800x1280. Segmentors: backbone, neck and decode head; detectors: backbone, FPN and RPN
-(the RoI heads' cost depends on the proposals and is not counted).
+Thin wrapper: the code is ``mmseg_inceptionnext.cli.flops``, the same as
+``python -m mmseg_inceptionnext flops ...`` (see ``--help``). It runs on the installed
+package (``pip install -e .`` for this repository; ``make demo`` / ``make test`` do it).
 """
-import argparse
-import os
-import os.path as osp
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import mmseg_inceptionnext  # noqa: E402,F401
-from mmseg_inceptionnext.openmmlab.complexity import model_complexity  # noqa: E402
-
-
-def default_shape(config):
-    name = osp.basename(config)
-    if name.startswith('upernet'):
-        return (512, 2048)
-    if 'rcnn' in name:
-        return (800, 1280)
-    return (512, 512)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('configs', nargs='+')
-    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
-                        help='input size (default: per head type, as the papers)')
-    args = parser.parse_args(argv)
-    print(f"{'config':50s} {'input':>10s} {'params':>9s} {'backbone':>9s} {'GMACs':>8s}")
-    for config in args.configs:
-        shape = tuple(args.shape) if args.shape else default_shape(config)
-        c = model_complexity(config, shape)
-        print(f"{osp.basename(config):50s} {shape[0]:>4d}x{shape[1]:<5d} "
-              f"{c['params'] / 1e6:8.1f}M {c['backbone_params'] / 1e6:8.1f}M "
-              f"{c['macs'] / 1e9:8.1f}")
-
+from mmseg_inceptionnext.cli import run
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run('flops', sys.argv[1:]))

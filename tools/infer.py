@@ -1,28 +1,12 @@
-"""Segment images with a trained model and write colour overlays.
+"""Segment images into colour overlays: ``python tools/infer.py CONFIG CHECKPOINT IMAGES``.
 
-    python tools/infer.py CONFIG CHECKPOINT IMAGE_OR_DIR [...] --out-dir outputs/ [--opacity 0.5]
+Thin wrapper: the code is ``mmseg_inceptionnext.cli.infer``, the same as
+``python -m mmseg_inceptionnext infer ...`` (see ``--help``). It runs on the installed
+package (``pip install -e .`` for this repository; ``make demo`` / ``make test`` do it).
 """
-import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from mmseg_inceptionnext.openmmlab.inference import list_images, load_segmentor, write_overlays  # noqa: E402
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('inputs', nargs='+', help='image files or directories of images')
-    parser.add_argument('--out-dir', default='outputs', help='where to write <name>.png')
-    parser.add_argument('--opacity', type=float, default=0.5, help='overlay opacity in [0, 1]')
-    parser.add_argument('--device', default='cpu')
-    args = parser.parse_args(argv)
-    model = load_segmentor(args.config, args.checkpoint, args.device)
-    for path in write_overlays(model, list_images(args.inputs), args.out_dir, args.opacity):
-        print(path)
-
+from mmseg_inceptionnext.cli import run
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run('infer', sys.argv[1:]))

@@ -1,78 +1,12 @@
-"""Write a small, learnable synthetic dataset in ADE20K's or COCO's layout (numpy + Pillow).
+"""Write a synthetic ADE20K- or COCO-layout dataset: ``python tools/make_synthetic_data.py``.
 
-    python tools/make_synthetic_data.py ade20k --root data/synthetic_ade \
-        --num-train 400 --num-val 60 --size 256
-    python tools/make_synthetic_data.py coco --root data/synthetic_coco \
-        --num-train 400 --num-val 60 --size 256
-
-A second run with the same arguments finds the dataset complete and writes nothing
-(``--overwrite`` regenerates it). The summary is printed one ``key: JSON value`` a line. See
-:mod:`mmseg_inceptionnext.datasets.synthetic` for the scenes and the label conventions.
+Thin wrapper: the code is ``mmseg_inceptionnext.cli.data``, the same as
+``python -m mmseg_inceptionnext data ...`` (see ``--help``). It runs on the installed
+package (``pip install -e .`` for this repository; ``make demo`` / ``make test`` do it).
 """
-from __future__ import annotations
-
-import argparse
-import json
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from mmseg_inceptionnext.datasets.synthetic import (  # noqa: E402
-    make_ade20k_like,
-    make_coco_like,
-)
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv: Arguments without the program name; ``sys.argv[1:]`` if None.
-
-    Returns:
-        The parsed arguments.
-    """
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('kind', choices=['ade20k', 'coco'], help='which layout to write')
-    parser.add_argument('--root', help='output folder (default: data/synthetic_ade or '
-                        'data/synthetic_coco)')
-    parser.add_argument('--num-train', type=int, default=400, help='training images')
-    parser.add_argument('--num-val', type=int, default=60, help='validation images')
-    parser.add_argument('--size', type=int, nargs='+', default=[256], metavar='N',
-                        help='image size: one value (square) or HEIGHT WIDTH')
-    parser.add_argument('--seed', type=int, default=0, help='dataset seed')
-    parser.add_argument('--ignore-border', type=int, default=1,
-                        help='ade20k: ignore band (px) on each side of object edges, 0: none')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='regenerate even if a complete dataset exists')
-    args = parser.parse_args(argv)
-    if len(args.size) not in (1, 2):
-        parser.error('--size takes one value or two (HEIGHT WIDTH)')
-    return args
-
-
-def main(argv: list[str] | None = None) -> dict:
-    """Write the dataset and print its summary.
-
-    Args:
-        argv: Arguments without the program name; ``sys.argv[1:]`` if None.
-
-    Returns:
-        The summary returned by the writer.
-    """
-    args = parse_args(argv)
-    size = (args.size[0], args.size[-1])
-    common = dict(num_train=args.num_train, num_val=args.num_val, size=size, seed=args.seed,
-                  overwrite=args.overwrite)
-    if args.kind == 'ade20k':
-        summary = make_ade20k_like(args.root or 'data/synthetic_ade',
-                                   ignore_border=args.ignore_border, **common)
-    else:
-        summary = make_coco_like(args.root or 'data/synthetic_coco', **common)
-    for key, value in summary.items():
-        print(f'{key}: {json.dumps(value)}')
-    return summary
-
+from mmseg_inceptionnext.cli import run
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run('data', sys.argv[1:]))

@@ -1,45 +1,12 @@
-"""Train a MMSegmentation or MMDetection config (InceptionNeXt, ConvNeSt or any other).
+"""Train a MMSegmentation or MMDetection config: ``python tools/train.py CONFIG [options]``.
 
-    python tools/train.py configs/upernet_inceptionnext_t_ade20k.py [--work-dir DIR]
-        [--resume [CKPT]] [--amp] [--cfg-options key=value ...] [--launcher pytorch]
-
-Several processes on one machine: ``bash tools/dist_train.sh CONFIG NPROC [args]``.
+Thin wrapper: the code is ``mmseg_inceptionnext.cli.train``, the same as
+``python -m mmseg_inceptionnext train ...`` (see ``--help``). It runs on the installed
+package (``pip install -e .`` for this repository; ``make demo`` / ``make test`` do it).
 """
-import argparse
-import os
 import sys
 
-from mmengine.config import DictAction
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from mmseg_inceptionnext.openmmlab.runner import train  # noqa: E402
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train a segmentor or detector.')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
-    parser.add_argument('--resume', nargs='?', const='auto', default=None,
-                        help='resume from CKPT, or without CKPT from the latest checkpoint '
-                        'in the work dir')
-    parser.add_argument('--amp', action='store_true', help='mixed-precision training')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. train_cfg.max_iters=1000')
-    parser.add_argument('--unsafe-pickle', action='store_true',
-                        help='allow checkpoints that need pickled code (trusted files only)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-          cfg_options=args.cfg_options, launcher=args.launcher, unsafe_pickle=args.unsafe_pickle)
-
+from mmseg_inceptionnext.cli import run
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run('train', sys.argv[1:]))

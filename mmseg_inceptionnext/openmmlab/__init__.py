@@ -1,6 +1,12 @@
 """OpenMMLab glue: backbones registered in MMSegmentation and MMDetection (InceptionNeXt,
-ConvNeSt, and timm's ConvNeXt as the baseline)."""
-from . import config_lookup
+ConvNeSt, and timm's ConvNeXt as the baseline).
+
+Importing it changes the process in three ways, all listed in the README ("What importing
+the plugin changes"): the registrations below, the ``mmseg_inceptionnext::`` config prefix
+(:mod:`.config_lookup`) and the weights-only allow-list for mmengine checkpoints
+(:mod:`.safe_load`).
+"""
+from . import config_lookup, safe_load
 from .backbones import ConvNeSt, InceptionNeXt, OpenMMLabBackboneMixin, norm_factory
 from .hooks import MemoryMonitorHook, SafeCheckpointHook
 from .optim import StagedLRDecayOptimizerConstructor
@@ -14,3 +20,4 @@ __all__ = [
 ]
 
 config_lookup.install()
+safe_load.allow_mmengine_checkpoints()

@@ -19,7 +19,7 @@ def load_segmentor(config: str, checkpoint: str, device: str = 'cpu'):
     """Build a segmentor from ``config`` with the weights of ``checkpoint``, in eval mode.
 
     Args:
-        config: Config file.
+        config: Config file, or ``mmseg_inceptionnext::NAME``.
         checkpoint: Checkpoint of the whole segmentor (what ``tools/train.py`` writes).
         device: Torch device.
 
@@ -29,10 +29,10 @@ def load_segmentor(config: str, checkpoint: str, device: str = 'cpu'):
     from mmengine.model import revert_sync_batchnorm
     from mmseg.apis import init_model
 
-    import mmseg_inceptionnext  # noqa: F401  (registers the backbones)
-    for path, what in ((config, 'Config'), (checkpoint, 'Checkpoint')):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} file {path!r} does not exist.')
+    from .config_lookup import resolve_config
+    config = resolve_config(config)
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'Checkpoint file {checkpoint!r} does not exist.')
     model = init_model(config, checkpoint, device=device)
     return revert_sync_batchnorm(model)
 

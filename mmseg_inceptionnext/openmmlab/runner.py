@@ -20,21 +20,34 @@ from mmengine.runner import Runner
 _TOOLBOXES = ('mmseg', 'mmdet')
 
 
-def use_safe_checkpoints(cfg: Config, unsafe_pickle: bool = False) -> None:
-    """Make the run write checkpoints that load with ``weights_only=True`` and, only if
-    asked by name, read foreign checkpoints with full unpickling.
-
-    ``SafeCheckpointHook`` is added unless the config has it. ``unsafe_pickle=True``
-    sets ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` for this process: mmengine's
-    ``torch.load`` calls (resume, ``load_from``) then unpickle anything, while
-    backbone ``Pretrained`` weights stay tensors-only (that loader passes
-    ``weights_only=True`` explicitly).
-    """
+def use_safe_checkpoints(cfg: Config) -> None:
+    """Make the run write checkpoints that load with ``weights_only=True`` even where this
+    package is not imported: ``SafeCheckpointHook`` is added unless the config has it."""
     hooks = list(cfg.get('custom_hooks', None) or [])
     if not any(h.get('type') == 'SafeCheckpointHook' for h in hooks):
         cfg.custom_hooks = hooks + [dict(type='SafeCheckpointHook')]
+
+
+@contextlib.contextmanager
+def unpickling(unsafe_pickle: bool):
+    """Within the block, and only if asked by name (``--unsafe-pickle``), let mmengine's
+    ``torch.load`` calls (resume, ``load_from``) unpickle anything: ``TORCH_FORCE_NO_
+    WEIGHTS_ONLY_LOAD`` is set for the block and restored after it. Backbone
+    ``Pretrained`` weights stay tensors-only (that loader passes ``weights_only=True``).
+    Pickling errors are explained either way."""
+    key = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+    before = os.environ.get(key)
     if unsafe_pickle:
-        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
+        os.environ[key] = '1'
+    try:
+        with _explain_unpickling_errors():
+            yield
+    finally:
+        if unsafe_pickle:
+            if before is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = before
 
 
 def toolbox_of(cfg: Config) -> str:
@@ -53,7 +66,7 @@ def load_config(config: str, *, work_dir: Optional[str] = None,
     """Read a config, apply ``--cfg-options`` and fill in ``work_dir`` and ``launcher``.
 
     Args:
-        config: Path of the config file.
+        config: Path of the config file, or ``mmseg_inceptionnext::NAME``.
         work_dir: Output directory; default ``./work_dirs/<config name>``.
         cfg_options: ``key=value`` overrides (mmengine's ``DictAction`` result).
         launcher: 'none', 'pytorch', 'slurm' or 'mpi'.
@@ -61,8 +74,8 @@ def load_config(config: str, *, work_dir: Optional[str] = None,
     Returns:
         The config.
     """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'Config file {config!r} does not exist.')
+    from .config_lookup import resolve_config
+    config = resolve_config(config)
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -261,7 +274,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     """Train a MMSegmentation or MMDetection config.
 
     Args:
-        config: Config path.
+        config: Config path, or ``mmseg_inceptionnext::NAME``.
         work_dir: Output directory (logs, checkpoints).
         resume: 'auto' to resume from the latest checkpoint in ``work_dir``, a
             checkpoint path to resume from it, or ``None`` to start afresh.
@@ -285,11 +298,11 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
         cfg.resume, cfg.load_from = True, resume
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
-    use_safe_checkpoints(cfg, unsafe_pickle)
+    use_safe_checkpoints(cfg)
     prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     check_paramwise_keys(cfg, runner.model)
-    with _explain_unpickling_errors(), atomic_local_writes():
+    with unpickling(unsafe_pickle), atomic_local_writes():
         runner.train()
     _end_distributed()
     return runner
@@ -302,7 +315,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
     """Evaluate a checkpoint with a MMSegmentation or MMDetection config.
 
     Args:
-        config: Config path.
+        config: Config path, or ``mmseg_inceptionnext::NAME``.
         checkpoint: Checkpoint of the whole model.
         work_dir: Output directory.
         tta: Test-time augmentation with the config's ``tta_model`` / ``tta_pipeline``.
@@ -327,10 +340,10 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
     if out:
         _dump_predictions(cfg, out)
     check_data_roots(cfg, ['test_dataloader'])
-    use_safe_checkpoints(cfg, unsafe_pickle)
+    use_safe_checkpoints(cfg)
     prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
-    with _explain_unpickling_errors():
+    with unpickling(unsafe_pickle):
         metrics = runner.test()
     _end_distributed()
     return metrics

@@ -1,0 +1,44 @@
+"""Evaluate a checkpoint with a MMSegmentation or MMDetection config (mIoU, or COCO mAP).
+
+    python -m mmseg_inceptionnext test CONFIG CHECKPOINT [--tta] [--work-dir DIR] [--show-dir DIR]
+        [--out PATH] [--cfg-options key=value ...] [--launcher pytorch]
+"""
+import argparse
+import os
+
+from mmengine.config import DictAction
+
+from mmseg_inceptionnext.openmmlab.runner import test
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model.')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='directory for the evaluation logs')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation (multi-scale + flip)')
+    parser.add_argument('--show-dir', help='write visualised predictions here')
+    parser.add_argument('--out', help='dump predictions (mmdet: .pkl file; mmseg: directory)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys')
+    parser.add_argument('--unsafe-pickle', action='store_true',
+                        help='allow checkpoints that need pickled code (trusted files only)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    metrics = test(args.config, args.checkpoint, work_dir=args.work_dir, tta=args.tta,
+                   show_dir=args.show_dir, out=args.out, cfg_options=args.cfg_options,
+                   launcher=args.launcher, unsafe_pickle=args.unsafe_pickle)
+    print(metrics)
+
+
+if __name__ == '__main__':
+    main()
