@@ -1,0 +1,160 @@
+"""The plugin inside a user's project, driven by OpenMMLab's own tools.
+
+A temporary project folder outside the repository holds a user config that inherits one of
+our demo configs by name and adds ``custom_imports``, as the README shows. On tiny generated
+data, for MMSegmentation and MMDetection alike:
+
+- the stock ``tools/train.py`` shipped in the installed wheel (``<pkg>/.mim/tools``) trains
+  and resumes; our CLI trains too (its checkpoints carry ``SafeCheckpointHook``'s format);
+- the stock ``tools/test.py``, the inferencer and ``init_model`` / ``init_detector`` load
+  both kinds of checkpoint (the exact weights) under torch's weights-only default;
+- our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours;
+- a checkpoint whose unpickling would run code is refused by every one of these entry points
+  and nothing of it runs.
+"""
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmseg_inceptionnext.datasets import make_ade20k_like, make_coco_like
+from tests.stock_entry_points import stock_tool
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+COMMON = """custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
+train_cfg = dict(max_iters=4, val_interval=4)
+default_hooks = dict(checkpoint=dict(interval=2), logger=dict(interval=1))
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+"""
+TOOLBOXES = {
+    'mmseg': dict(base='demo/upernet_inceptionnext_a_synthetic.py', metric='mIoU',
+                  image='data/synthetic_ade/ADEChallengeData2016/images/validation/'
+                        'ADE_val_00000001.jpg'),
+    'mmdet': dict(base='demo/mask_rcnn_inceptionnext_a_synthetic.py', metric='coco/segm_mAP',
+                  image='data/synthetic_coco/val2017/000000000001.jpg'),
+}
+
+
+def run(*args, cwd, check=True):
+    """A command as a user runs it in their project: a fresh interpreter, the installed
+    package, one thread (robust on a small shared CPU)."""
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env.pop('PYTHONPATH', None)
+    proc = subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900)
+    out = proc.stdout + proc.stderr
+    if check:
+        assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+def result(out):
+    return json.loads(re.search(r'^RESULT (.*)$', out, flags=re.M).group(1))
+
+
+@pytest.fixture(scope='module', params=sorted(TOOLBOXES))
+def project(request, tmp_path_factory):
+    """A user's project with a config of ours inherited by name, trained 2 iterations by the
+    stock train.py, resumed to 4 by it, and trained 2 iterations by our CLI."""
+    toolbox = request.param
+    spec = TOOLBOXES[toolbox]
+    root = tmp_path_factory.mktemp(f'project_{toolbox}')
+    if toolbox == 'mmseg':
+        make_ade20k_like(root / 'data/synthetic_ade', num_train=8, num_val=4, size=(64, 64))
+    else:
+        make_coco_like(root / 'data/synthetic_coco', num_train=8, num_val=4, size=(96, 96))
+    config = f'my_{toolbox}.py'
+    (root / config).write_text(f"_base_ = 'mmseg_inceptionnext::{spec['base']}'\n" + COMMON)
+    train = stock_tool(toolbox, 'train.py')
+    logs = dict(
+        stock=run(train, config, '--work-dir', 'work_dirs/stock', '--cfg-options',
+                  'train_cfg.max_iters=2', cwd=root),
+        resumed=run(train, config, '--work-dir', 'work_dirs/stock', '--resume', cwd=root),
+        ours=run('-m', 'mmseg_inceptionnext', 'train', config, '--work-dir', 'work_dirs/ours',
+                 '--cfg-options', 'train_cfg.max_iters=2', cwd=root))
+    return dict(toolbox=toolbox, root=root, config=config, logs=logs, **spec)
+
+
+def test_stock_train_and_resume(project):
+    root, logs = project['root'], project['logs']
+    assert 'Iter(train) [2/2]' in logs['stock']
+    assert re.search(r'Auto resumed from the latest checkpoint .*iter_2\.pth', logs['resumed'])
+    assert 'Iter(train) [3/4]' in logs['resumed'] and 'Iter(train) [1/4]' not in logs['resumed']
+    assert project['metric'] + ':' in logs['resumed']
+    stock = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
+    assert stock['meta']['iter'] == 4
+    # an ordinary mmengine checkpoint: its message hub holds HistoryBuffers, not our encoding
+    assert type(stock['message_hub']['log_scalars']['train/loss']).__name__ == 'HistoryBuffer'
+
+
+@pytest.mark.parametrize('checkpoint', ['stock/iter_4.pth', 'ours/iter_2.pth'])
+def test_stock_test_loads_both_kinds(project, checkpoint):
+    out = run(stock_tool(project['toolbox'], 'test.py'), project['config'],
+              f'work_dirs/{checkpoint}', '--work-dir', 'work_dirs/test', cwd=project['root'])
+    assert re.search(rf'{re.escape(project["metric"])}: \d', out), out[-2000:]
+
+
+def test_inferencer_and_init_model_load_both_kinds(project):
+    checkpoints = ['work_dirs/stock/iter_4.pth', 'work_dirs/ours/iter_2.pth']
+    out = run(osp.join(HERE, 'stock_entry_points.py'), 'apis', project['toolbox'],
+              project['config'], project['image'], *checkpoints, cwd=project['root'])
+    got = result(out)
+    size = 64 if project['toolbox'] == 'mmseg' else 96
+    for ckpt in checkpoints:
+        assert got[ckpt] == dict(inferencer_weights=True, init_model_weights=True,
+                                 same_prediction=True, shape=[size, size]), (ckpt, got)
+
+
+def test_our_cli_tests_a_stock_checkpoint(project):
+    out = run('-m', 'mmseg_inceptionnext', 'test', project['config'],
+              'work_dirs/stock/iter_4.pth', '--work-dir', 'work_dirs/cli_test',
+              cwd=project['root'])
+    assert re.search(rf'{re.escape(project["metric"])}\'?: \d', out), out[-2000:]
+
+
+def test_stock_train_resumes_our_checkpoint(project):
+    # a new work dir whose last_checkpoint names ours: the resumed run writes there
+    work = project['root'] / 'work_dirs/ours_resumed'
+    work.mkdir()
+    (work / 'last_checkpoint').write_text(str(project['root'] / 'work_dirs/ours/iter_2.pth'))
+    out = run(stock_tool(project['toolbox'], 'train.py'), project['config'], '--work-dir',
+              str(work), '--resume', cwd=project['root'])
+    assert re.search(r'Auto resumed from the latest checkpoint .*ours/iter_2\.pth', out)
+    assert 'Iter(train) [4/4]' in out and 'Iter(train) [1/4]' not in out
+
+
+class _RunsCode:
+    """Unpickling it would create a file: the proof that code from a checkpoint ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.path}', ))
+
+
+def test_pickled_code_is_refused_by_every_entry_point(project):
+    root = project['root']
+    marker = root / 'code_ran'
+    ckpt = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
+    ckpt['meta']['payload'] = _RunsCode(marker)
+    torch.save(ckpt, root / 'evil.pth')
+    out = run(osp.join(HERE, 'stock_entry_points.py'), 'refuse', project['toolbox'],
+              project['config'], project['image'], 'evil.pth', cwd=root)
+    errors = result(out)
+    assert set(errors) == {'inferencer', 'init_model', 'train.py --resume', 'test.py'}
+    for entry, error in errors.items():
+        assert error and 'Weights only load failed' in error and 'system' in error, (entry, error)
+    cli = run('-m', 'mmseg_inceptionnext', 'test', project['config'], 'evil.pth', '--work-dir',
+              'work_dirs/refuse', cwd=root, check=False)
+    assert 'The checkpoint holds pickled Python objects and was refused' in cli, cli[-2000:]
+    assert '--unsafe-pickle' in cli
+    assert not marker.exists()
