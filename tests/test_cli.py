@@ -1,0 +1,81 @@
+"""The package command line (``python -m mmseg_inceptionnext``) and the repository's tools as
+thin wrappers over it."""
+import glob
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from mmseg_inceptionnext.cli import COMMANDS, main
+from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _run(args, cwd):
+    env = dict(os.environ)
+    env.pop('PYTHONPATH', None)  # the installed package, as a user's shell has it
+    return subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_help_lists_every_command(capsys):
+    assert main(['--help']) == 0
+    out = capsys.readouterr().out
+    for name in ('train', 'test', 'infer', 'flops', 'benchmark', 'export', 'convert', 'data',
+                 'demo', 'soak', 'configs'):
+        assert f'  {name} ' in out
+    assert set(COMMANDS) == {'train', 'test', 'infer', 'flops', 'benchmark', 'export',
+                             'convert', 'data', 'demo', 'soak', 'configs'}
+
+
+@pytest.mark.parametrize('command', sorted(COMMANDS))
+def test_each_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, '--help'])
+    assert exc.value.code == 0
+    assert f'usage: mmseg-inceptionnext {command}' in capsys.readouterr().out
+
+
+def test_unknown_command(capsys):
+    assert main(['trian']) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'trian'" in err and 'train, test, infer' in err
+
+
+def test_config_argument_errors():
+    with pytest.raises(FileNotFoundError, match='mmseg_inceptionnext::upernet_inceptionnext_t_'
+                       r'ade20k\.py .*python -m mmseg_inceptionnext configs'):
+        resolve_config('no_such_config.py')
+    with pytest.raises(FileNotFoundError, match='is not a config of mmseg_inceptionnext'):
+        main(['train', 'mmseg_inceptionnext::no_such_config.py'])
+    assert resolve_config('mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py') \
+        == osp.join(ROOT, 'mmseg_inceptionnext', 'configs', 'demo',
+                    'upernet_inceptionnext_a_synthetic.py')
+
+
+def test_commands_run_from_any_folder(tmp_path):
+    proc = _run(['-m', 'mmseg_inceptionnext', 'configs', 'demo/*'], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [
+        'mmseg_inceptionnext::demo/mask_rcnn_inceptionnext_a_synthetic.py',
+        'mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py']
+    proc = _run(['-m', 'mmseg_inceptionnext', 'data', 'ade20k', '--root', 'ade', '--num-train',
+                 '2', '--num-val', '1', '--size', '32'], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert len(glob.glob(str(tmp_path / 'ade/ADEChallengeData2016/images/training/*.jpg'))) == 2
+
+
+def test_tools_are_thin_wrappers(tmp_path):
+    tools = sorted(glob.glob(osp.join(ROOT, 'tools', '*.py')))
+    assert len(tools) == 11
+    for path in tools:
+        with open(path) as f:
+            text = f.read()
+        assert 'sys.path' not in text and 'from mmseg_inceptionnext.cli import run' in text, path
+        assert len(text.splitlines()) <= 15, path
+    # a tool runs from another folder on the installed package, with no path set up for it
+    proc = _run([osp.join(ROOT, 'tools', 'make_synthetic_data.py'), '--help'], cwd=tmp_path)
+    assert proc.returncode == 0 and 'ade20k' in proc.stdout, proc.stderr
