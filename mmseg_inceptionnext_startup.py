@@ -9,10 +9,11 @@ the config runs.
 ``mmseg_inceptionnext_startup.pth``, installed beside this module in ``site-packages``, makes
 Python import this module when it starts. The module imports nothing but ``os`` and ``sys``:
 it puts a finder on ``sys.meta_path`` that does nothing until ``mmengine.config.config`` is
-imported, then teaches ``Config`` the ``mmseg_inceptionnext::`` prefix and takes itself off
-the path. Names with any other prefix go to mmengine unchanged. A config read that way
-imports ``mmseg_inceptionnext`` (the first time the prefix is met), which registers the
-backbones and the safe-loading allow-list as ``custom_imports`` would.
+imported, then teaches ``Config`` the ``mmseg_inceptionnext::`` prefix (in ``_base_`` and as
+the file ``Config.fromfile`` reads) and takes itself off the path. Names with any other
+prefix go to mmengine unchanged. The first name with the prefix imports
+``mmseg_inceptionnext``, which registers the backbones and the safe-loading allow-list as
+``custom_imports`` would.
 
 Turn it off with ``MMSEG_INCEPTIONNEXT_STARTUP=0`` in the environment; inheritance by name
 then works only after ``import mmseg_inceptionnext``.
@@ -26,10 +27,13 @@ _TARGET = 'mmengine.config.config'
 
 
 def patch_config(config_cls) -> None:
-    """Teach mmengine's ``Config`` class the ``mmseg_inceptionnext::`` prefix (idempotent)."""
+    """Teach mmengine's ``Config`` class the ``mmseg_inceptionnext::`` prefix (idempotent):
+    in ``_base_`` entries (``Config._get_cfg_path``) and as the file given to
+    ``Config.fromfile``, so stock tools and ``init_model`` also take a config by name."""
     original = config_cls._get_cfg_path
     if getattr(original, '_mmseg_inceptionnext', False):
         return
+    original_fromfile = config_cls.fromfile
 
     def _get_cfg_path(cfg_path, filename):
         if cfg_path.startswith(PREFIX):
@@ -39,8 +43,15 @@ def patch_config(config_cls) -> None:
             return config_path(cfg_path), None
         return original(cfg_path, filename)
 
+    def fromfile(filename, *args, **kwargs):
+        if isinstance(filename, str) and filename.startswith(PREFIX):
+            from mmseg_inceptionnext.openmmlab.config_lookup import config_path
+            filename = config_path(filename)
+        return original_fromfile(filename, *args, **kwargs)
+
     _get_cfg_path._mmseg_inceptionnext = True
     config_cls._get_cfg_path = staticmethod(_get_cfg_path)
+    config_cls.fromfile = staticmethod(fromfile)
 
 
 class _ConfigFinder:

@@ -75,6 +75,23 @@ def test_stock_mmengine_reads_configs_by_name(tmp_path):
         'upernet_convnest_t_ade20k.py': ['ConvNeSt', 'mmseg', 1]}
 
 
+def test_stock_apis_take_a_config_by_name(tmp_path):
+    """``Config.fromfile`` (what the stock train.py / test.py do with their CONFIG argument)
+    and ``init_model`` accept ``mmseg_inceptionnext::NAME`` itself."""
+    code = ('import json\n'
+            'from mmengine.config import Config\n'
+            'from mmseg.apis import init_model\n'
+            "name = 'mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py'\n"
+            'cfg = Config.fromfile(name)\n'
+            'model = init_model(name, device="cpu")\n'
+            'print(json.dumps([cfg.filename, type(model.backbone).__name__]))\n')
+    rc, out, err = _python(code, tmp_path)
+    assert rc == 0, err[-3000:]
+    filename, backbone = json.loads(out.splitlines()[-1])
+    assert filename.endswith(osp.join('configs', 'demo', 'upernet_inceptionnext_a_synthetic.py'))
+    assert backbone == 'InceptionNeXt'
+
+
 def test_unknown_config_name_lists_the_configs(tmp_path):
     code = READ_BY_NAME.replace('sys.argv[1:]', "['upernet_inceptionnext_x.py']")
     rc, _, err = _python(code, tmp_path)

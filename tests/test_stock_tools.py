@@ -35,10 +35,11 @@ val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 """
 TOOLBOXES = {
-    'mmseg': dict(base='demo/upernet_inceptionnext_a_synthetic.py', metric='mIoU',
+    'mmseg': dict(base='demo/upernet_inceptionnext_a_synthetic.py', metric='mIoU', best='mIoU',
                   image='data/synthetic_ade/ADEChallengeData2016/images/validation/'
                         'ADE_val_00000001.jpg'),
     'mmdet': dict(base='demo/mask_rcnn_inceptionnext_a_synthetic.py', metric='coco/segm_mAP',
+                  best='coco/bbox_mAP',
                   image='data/synthetic_coco/val2017/000000000001.jpg'),
 }
 
@@ -63,7 +64,8 @@ def result(out):
 @pytest.fixture(scope='module', params=sorted(TOOLBOXES))
 def project(request, tmp_path_factory):
     """A user's project with a config of ours inherited by name, trained 2 iterations by the
-    stock train.py, resumed to 4 by it, and trained 2 iterations by our CLI."""
+    stock train.py (keeping the best checkpoint, so a numpy metric lands in the checkpoint),
+    resumed to 4 by it, and trained 2 iterations by our CLI."""
     toolbox = request.param
     spec = TOOLBOXES[toolbox]
     root = tmp_path_factory.mktemp(f'project_{toolbox}')
@@ -76,7 +78,8 @@ def project(request, tmp_path_factory):
     train = stock_tool(toolbox, 'train.py')
     logs = dict(
         stock=run(train, config, '--work-dir', 'work_dirs/stock', '--cfg-options',
-                  'train_cfg.max_iters=2', cwd=root),
+                  'train_cfg.max_iters=2', f"default_hooks.checkpoint.save_best={spec['best']}",
+                  cwd=root),
         resumed=run(train, config, '--work-dir', 'work_dirs/stock', '--resume', cwd=root),
         ours=run('-m', 'mmseg_inceptionnext', 'train', config, '--work-dir', 'work_dirs/ours',
                  '--cfg-options', 'train_cfg.max_iters=2', cwd=root))
@@ -91,6 +94,7 @@ def test_stock_train_and_resume(project):
     assert project['metric'] + ':' in logs['resumed']
     stock = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
     assert stock['meta']['iter'] == 4
+    assert 'best_score' in stock['message_hub']['runtime_info']  # resumed from iter_2's
     # an ordinary mmengine checkpoint: its message hub holds HistoryBuffers, not our encoding
     assert type(stock['message_hub']['log_scalars']['train/loss']).__name__ == 'HistoryBuffer'
 

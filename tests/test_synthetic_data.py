@@ -1,5 +1,4 @@
 """Synthetic ADE20K-like and COCO-like datasets: layout, labels, geometry, determinism, reuse."""
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -310,11 +309,8 @@ def test_shape_polygons(kind):
 
 
 def test_cli(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location('make_synthetic_data',
-                                                  ROOT / 'tools' / 'make_synthetic_data.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    summary = module.main(['coco', '--root', str(tmp_path), '--num-train', '2', '--num-val', '1',
+    from mmseg_inceptionnext.cli.data import main
+    summary = main(['coco', '--root', str(tmp_path), '--num-train', '2', '--num-val', '1',
                            '--size', '64', '48'])
     assert 'num_train_instances:' in capsys.readouterr().out
     assert summary['size'] == [64, 48] and summary['reused'] is False
