@@ -212,8 +212,9 @@ class NonFiniteCheckHook(Hook):
         if not bad:
             return
         good = last_good_checkpoint(runner.work_dir)
+        step = (checkpoint.get('meta') or {}).get('iter', runner.iter)
         raise NonFiniteCheckpointError(
-            f'Refusing to save a checkpoint at iteration {runner.iter}: {len(bad)} entries hold '
+            f'Refusing to save a checkpoint at iteration {step}: {len(bad)} entries hold '
             f'NaN or inf, e.g. {bad[:5]}. Nothing was written; the last good checkpoint is '
             f'{good or "(none yet)"}, and --resume continues from it. The run diverged: lower '
             f'the learning rate or clip gradients (optim_wrapper.clip_grad).')
