@@ -143,7 +143,8 @@ def init_from_pretrained(module: BaseModule, load: Callable[..., Any]) -> bool:
              unsafe_pickle=cfg.get('unsafe_pickle', False),
              download_timeout=cfg.get('download_timeout', DEFAULT_DOWNLOAD_TIMEOUT))
     except (CheckpointDownloadError, FileNotFoundError) as exc:
-        raise type(exc)(unavailable_weights_message(module, cfg['checkpoint'], exc)) from exc
+        # the message holds the cause; the chain of urllib tracebacks would only bury it
+        raise type(exc)(unavailable_weights_message(module, cfg['checkpoint'], exc)) from None
     print_log(f"{type(module).__name__}: loaded all backbone weights from {cfg['checkpoint']}",
               logger=MMLogger.get_current_instance())
     module._is_init = True
