@@ -60,4 +60,6 @@ def test_paper_and_demo_configs_switch_the_settings_on_themselves():
         if 'decode_head' in cfg.model:  # segmentation labels are checked against the classes
             assert guard.num_classes == cfg.model.decode_head.num_classes, name
         else:  # mmdet maps categories to labels itself; the demo checks them anyway
-            assert guard.get('num_classes') in (None, cfg.model.roi_head.bbox_head.num_classes)
+            heads = cfg.model.roi_head.bbox_head  # a list for Cascade R-CNN
+            classes = (heads if isinstance(heads, dict) else heads[0]).num_classes
+            assert guard.get('num_classes') in (None, classes), name
