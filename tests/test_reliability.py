@@ -63,3 +63,18 @@ def test_paper_and_demo_configs_switch_the_settings_on_themselves():
             heads = cfg.model.roi_head.bbox_head  # a list for Cascade R-CNN
             classes = (heads if isinstance(heads, dict) else heads[0]).num_classes
             assert guard.get('num_classes') in (None, classes), name
+
+
+def test_every_test_named_in_errors_md_exists():
+    import re
+    table = open(osp.join(ROOT, 'docs', 'errors.md')).read()
+    named = []
+    for row in table.splitlines():
+        current = None
+        for file, name in re.findall(r'`(test_\w+\.py)?::(\w+)`', row):
+            current = file or current
+            named.append((current, name))
+    assert len(named) > 20 and all(file for file, _ in named)
+    for file, name in named:
+        source = open(osp.join(ROOT, 'tests', file)).read()
+        assert f'def {name}(' in source, f'{file}::{name}'

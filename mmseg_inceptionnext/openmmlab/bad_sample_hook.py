@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterator, List, Union
 from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
 
-from .bad_samples import REPORT_KEY, BadSampleGuard, Problem
+from .bad_samples import REPORT_KEY, BadSampleGuard, Problem, is_loading_step
 from .registry import register_hook
 
 _INFO_KEY = 'bad_samples'
@@ -121,11 +121,11 @@ class BadSampleHook(Hook):
 
     def before_val(self, runner) -> None:
         if self.guard_eval:
-            self._guard_eval(runner, runner.val_loop.dataloader.dataset)
+            self._guard_eval(runner, runner.val_loop)
 
     def before_test(self, runner) -> None:
         if self.guard_eval:
-            self._guard_eval(runner, runner.test_loop.dataloader.dataset)
+            self._guard_eval(runner, runner.test_loop)
 
     def _collect(self, data_batch: Any) -> None:
         samples = data_batch.get('data_samples') if isinstance(data_batch, dict) else None
@@ -162,11 +162,13 @@ class BadSampleHook(Hook):
         more = f'\n  ... and {len(items) - most} more' if len(items) > most else ''
         return ''.join(lines) + more
 
-    def _guard_eval(self, runner, dataset: Any) -> None:
+    def _guard_eval(self, runner, loop: Any) -> None:
+        dataset = getattr(getattr(loop, 'dataloader', None), 'dataset', None)
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
         for leaf in dataset_leaves(dataset):
             steps = leaf.pipeline.transforms
-            if any(isinstance(t, BadSampleGuard) for t in steps):
+            if any(isinstance(t, BadSampleGuard) for t in steps) \
+                    or not any(is_loading_step(t) for t in steps):
                 continue
             leaf.pipeline.transforms = [BadSampleGuard(
                 list(steps), on_bad='raise', num_classes=len(classes) if classes else None,
