@@ -27,8 +27,9 @@ def test_safeguards_are_added_once_and_never_override_the_config():
     for _ in range(2):
         add_training_safeguards(cfg)
     first, second = cfg.train_dataloader.dataset.datasets
-    assert first.pipeline == [dict(type='BadSampleGuard', num_classes=5, transforms=[
-        dict(type='LoadImageFromFile'), dict(type='PackSegInputs')])]
+    assert first.pipeline == [dict(
+        type='BadSampleGuard', num_classes=5, ignore_index=255,
+        transforms=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')])]
     assert second.pipeline[0].num_classes == 3 and len(second.pipeline) == 1
     assert cfg.custom_hooks == [dict(type='BadSampleHook', max_skipped=7),
                                 dict(type='NonFiniteCheckHook')]

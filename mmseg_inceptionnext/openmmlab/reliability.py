@@ -11,7 +11,7 @@ Each function leaves a setting the config already makes alone.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from mmengine.config import Config
 
@@ -36,10 +36,13 @@ def _dataset_cfgs(dataset: Any) -> Iterator[dict]:
         yield from _dataset_cfgs(inner)
 
 
-def _num_classes(cfg: Config) -> Optional[int]:
-    """The segmentation classes the model predicts (labels are checked against them)."""
+def _label_range(cfg: Config) -> dict:
+    """``num_classes`` and ``ignore_index`` of the segmentation head, which labels are
+    checked against (none for other models)."""
     head = (cfg.get('model') or {}).get('decode_head')
-    return head.get('num_classes') if isinstance(head, dict) else None
+    if not isinstance(head, dict) or head.get('num_classes') is None:
+        return {}
+    return dict(num_classes=head['num_classes'], ignore_index=head.get('ignore_index', 255))
 
 
 def guard_training_pipelines(cfg: Config) -> None:
@@ -51,8 +54,7 @@ def guard_training_pipelines(cfg: Config) -> None:
             continue
         last = steps[-1].get('type') if isinstance(steps[-1], dict) else None
         if isinstance(last, str) and last.startswith('Pack'):
-            dataset['pipeline'] = [
-                dict(type=GUARD, transforms=steps, num_classes=_num_classes(cfg))]
+            dataset['pipeline'] = [dict(type=GUARD, transforms=steps, **_label_range(cfg))]
 
 
 def use_atomic_checkpoints(cfg: Config) -> None:
