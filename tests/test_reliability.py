@@ -21,12 +21,17 @@ def test_safeguards_are_added_once_and_never_override_the_config():
         model=dict(decode_head=dict(num_classes=5)),
         train_dataloader=dict(dataset=dict(type='ConcatDataset', datasets=[
             dict(pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]),
-            dict(pipeline=[dict(type='BadSampleGuard', transforms=[], num_classes=3)])])),
+            dict(pipeline=[dict(type='BadSampleGuard', transforms=[], num_classes=3)]),
+            dict(type='MultiImageMixDataset',  # a Mosaic pipeline loads nothing itself
+                 pipeline=[dict(type='Mosaic'), dict(type='PackDetInputs')],
+                 dataset=dict(pipeline=[dict(type='LoadImageFromFile')]))])),
         custom_hooks=[dict(type='BadSampleHook', max_skipped=7)],
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=10))))
     for _ in range(2):
         add_training_safeguards(cfg)
-    first, second = cfg.train_dataloader.dataset.datasets
+    first, second, mosaic = cfg.train_dataloader.dataset.datasets
+    assert [s.type for s in mosaic.pipeline + mosaic.dataset.pipeline] == [
+        'Mosaic', 'PackDetInputs', 'LoadImageFromFile']
     assert first.pipeline == [dict(
         type='BadSampleGuard', num_classes=5, ignore_index=255,
         transforms=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')])]

@@ -46,14 +46,14 @@ def _label_range(cfg: Config) -> dict:
 
 
 def guard_training_pipelines(cfg: Config) -> None:
-    """Wrap each training pipeline that ends in a ``Pack*`` step in ``BadSampleGuard``."""
+    """Wrap in ``BadSampleGuard`` each training pipeline that loads files and ends in a
+    ``Pack*`` step (not, e.g., the loading-only inner pipeline of a Mosaic dataset)."""
     loader = cfg.get('train_dataloader') or {}
     for dataset in _dataset_cfgs(loader.get('dataset')):
         steps = list(dataset.get('pipeline') or [])
-        if not steps or any(isinstance(s, dict) and s.get('type') == GUARD for s in steps):
-            continue
-        last = steps[-1].get('type') if isinstance(steps[-1], dict) else None
-        if isinstance(last, str) and last.startswith('Pack'):
+        types = [str(s.get('type')) if isinstance(s, dict) else '' for s in steps]
+        if types and GUARD not in types and types[-1].startswith('Pack') \
+                and any(t.startswith('Load') for t in types):
             dataset['pipeline'] = [dict(type=GUARD, transforms=steps, **_label_range(cfg))]
 
 
