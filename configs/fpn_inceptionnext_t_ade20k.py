@@ -29,7 +29,16 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=False, begin=0, end=40000),
 ]
-train_dataloader = dict(batch_size=4)  # x 8 GPUs = 32
+# Reliability (README): bad training samples are skipped and counted, bad evaluation samples
+# are an error naming the file, a non-finite loss stops the run before any checkpoint holds it,
+# and checkpoints are written atomically. Written here so that the stock mmseg / mmdet tools get
+# it too; this package's tools/train.py adds the same to any config.
+train_dataloader = dict(
+    batch_size=4,  # x 8 GPUs = 32
+    dataset=dict(pipeline=[
+        dict(type='BadSampleGuard', transforms={{_base_.train_pipeline}}, num_classes=150)]))
+custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
+default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
 val_dataloader = dict(batch_size=1)
 test_dataloader = val_dataloader
 auto_scale_lr = dict(enable=False, base_batch_size=32)

@@ -12,7 +12,8 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(pipeline=[dict(type='BadSampleGuard', transforms=train_pipeline)]))
 
 max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs)

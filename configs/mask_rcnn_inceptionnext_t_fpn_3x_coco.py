@@ -49,7 +49,15 @@ train_pipeline = [
         ]),
     dict(type='PackDetInputs'),
 ]
-train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))  # x 8 GPUs = 16
+# Reliability (README): bad training samples are skipped and counted, bad evaluation samples
+# are an error naming the file, a non-finite loss stops the run before any checkpoint holds it,
+# and checkpoints are written atomically. Written here so that the stock mmseg / mmdet tools get
+# it too; this package's tools/train.py adds the same to any config.
+train_dataloader = dict(
+    batch_size=2,  # x 8 GPUs = 16
+    dataset=dict(pipeline=[dict(type='BadSampleGuard', transforms=train_pipeline)]))
+custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
+default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
 
 max_epochs = 36
 train_cfg = dict(max_epochs=max_epochs)

@@ -46,7 +46,16 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500, end=160000),
 ]
-train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16
+# Reliability (README): bad training samples are skipped and counted, bad evaluation samples
+# are an error naming the file, a non-finite loss stops the run before any checkpoint holds it,
+# and checkpoints are written atomically. Written here so that the stock mmseg / mmdet tools get
+# it too; this package's tools/train.py adds the same to any config.
+train_dataloader = dict(
+    batch_size=2,  # x 8 GPUs = 16
+    dataset=dict(pipeline=[
+        dict(type='BadSampleGuard', transforms={{_base_.train_pipeline}}, num_classes=150)]))
+custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
+default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
 val_dataloader = dict(batch_size=1)
 test_dataloader = val_dataloader
 auto_scale_lr = dict(enable=False, base_batch_size=16)

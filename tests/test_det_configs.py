@@ -117,7 +117,9 @@ def test_paper_config_matches_recipe(path):
     epochs, steps = (36, [27, 33]) if schedule == '3x' else (12, [8, 11])
     assert cfg.train_cfg.max_epochs == epochs
     assert cfg.param_scheduler[1].milestones == steps and cfg.param_scheduler[1].end == epochs
-    pipeline = cfg.train_dataloader.dataset.pipeline
+    guard, = cfg.train_dataloader.dataset.pipeline  # bad samples skipped and counted
+    assert guard.type == 'BadSampleGuard' and guard.get('on_bad', 'skip') == 'skip'
+    pipeline = guard.transforms
     if schedule == '3x':
         branches = pipeline[3].transforms
         assert pipeline[3].type == 'RandomChoice' and len(branches) == 2

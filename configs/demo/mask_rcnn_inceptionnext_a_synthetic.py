@@ -50,11 +50,15 @@ test_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 dataset = dict(type='CocoDataset', data_root=data_root, metainfo=metainfo)
+# Bad training samples are skipped and counted (BadSampleGuard + BadSampleHook, README
+# "Reliability"); the paper config's hooks and checkpoint backend are inherited.
 train_dataloader = dict(
     batch_size=4,
     num_workers=1,
     dataset=dict(dataset, ann_file='annotations/instances_train2017.json',
-                 data_prefix=dict(img='train2017/'), pipeline=train_pipeline))
+                 data_prefix=dict(img='train2017/'),
+                 pipeline=[dict(type='BadSampleGuard', transforms=train_pipeline,
+                                num_classes=num_classes)]))
 val_dataloader = dict(
     batch_size=4,
     num_workers=1,

@@ -40,10 +40,14 @@ dataset = dict(
     img_suffix='.jpg',
     seg_map_suffix='.png',
     reduce_zero_label=True)
+# Bad training samples are skipped and counted (BadSampleGuard + BadSampleHook, README
+# "Reliability"); the paper config's hooks and checkpoint backend are inherited.
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,
-    dataset=dict(dataset, pipeline=train_pipeline,
+    dataset=dict(dataset,
+                 pipeline=[dict(type='BadSampleGuard', transforms=train_pipeline,
+                                num_classes=num_classes)],
                  data_prefix=dict(img_path='images/training', seg_map_path='annotations/training')))
 val_dataloader = dict(
     batch_size=8,

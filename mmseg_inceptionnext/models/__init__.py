@@ -9,6 +9,8 @@ from .base import (
                    trunc_normal_init,
 )
 from .checkpoint import (
+                   DEFAULT_DOWNLOAD_TIMEOUT,
+                   CheckpointDownloadError,
                    CheckpointError,
                    check_state_dict,
                    extract_state_dict,
@@ -38,7 +40,8 @@ BACKBONE_NETS = {'inceptionnext': InceptionNeXtNet, 'convnest': ConvNeStNet}
 
 __all__ = [
     'BACKBONE_NETS', 'NUM_STAGES', 'PadConv2d', 'Stage', 'StagedBackbone', 'drop_path_rates',
-    'resolve_out_indices', 'trunc_normal_init', 'CheckpointError', 'check_state_dict',
+    'resolve_out_indices', 'trunc_normal_init', 'CheckpointError', 'CheckpointDownloadError',
+    'DEFAULT_DOWNLOAD_TIMEOUT', 'check_state_dict',
     'extract_state_dict', 'load_backbone_weights', 'read_checkpoint', 'to_backbone_state_dict',
     'compile_for_inference', 'count_macs', 'count_params', 'fuse_for_inference',
     'to_channels_last', 'CONVNEST_ARCHS',

@@ -11,7 +11,9 @@ Accepted inputs, for every backbone family of this package:
 * ``.safetensors`` files.
 
 Files are read with ``torch.load(..., weights_only=True)``: a checkpoint that needs
-pickled code is refused unless the caller passes ``unsafe_pickle=True``.
+pickled code is refused unless the caller passes ``unsafe_pickle=True``. URLs are fetched
+once into torch hub's cache (``<torch hub dir>/checkpoints/<file name>``) with a timeout,
+so that a machine without network access fails in seconds with the file name to provide.
 Loading is all-or-nothing: every mismatch is reported before any weight is copied.
 Plain torch only.
 """
@@ -20,6 +22,10 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
@@ -32,38 +38,108 @@ StateDict = Dict[str, torch.Tensor]
 HEAD_PREFIXES = ('head.', 'fc.', 'norm_pre.')
 _WRAPPER_KEYS = ('state_dict', 'model', 'module', 'model_ema')
 _MAX_LISTED = 12
+#: Seconds a checkpoint download may wait for the server (connecting, or between two reads).
+DEFAULT_DOWNLOAD_TIMEOUT = 30.0
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be read, or does not fit the model it is loaded into."""
 
 
-def read_checkpoint(filename: str, *, map_location: Any = 'cpu',
-                    unsafe_pickle: bool = False) -> Any:
+class CheckpointDownloadError(CheckpointError):
+    """A checkpoint URL that cannot be fetched (no network, timeout, HTTP error).
+
+    Attributes:
+        url: The URL.
+        file_name: The file name the URL points at, which a local copy should have.
+    """
+
+    def __init__(self, message: str, *, url: str = '', file_name: str = '') -> None:
+        super().__init__(message)
+        self.url = url
+        self.file_name = file_name
+
+
+def url_file_name(url: str) -> str:
+    """The file name a checkpoint URL points at (``.../inceptionnext_tiny.pth`` ->
+    ``inceptionnext_tiny.pth``)."""
+    return os.path.basename(urllib.parse.urlparse(url).path) or 'checkpoint.pth'
+
+
+def download_checkpoint(url: str, *, timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> str:
+    """Fetch ``url`` into torch hub's checkpoint cache, once, and return the local path.
+
+    The file is written under a temporary name and renamed when complete, so an
+    interrupted download never leaves a truncated file that a later run would read.
+
+    Args:
+        url: ``http(s)://`` URL of the checkpoint.
+        timeout: Seconds to wait for the server when connecting and between two reads;
+            a download that hangs fails after this long.
+
+    Returns:
+        Path of the cached file.
+
+    Raises:
+        CheckpointDownloadError: Naming the URL, the expected file name, the cache
+            directory and the cause (no network, timeout, HTTP status).
+    """
+    import shutil
+    name = url_file_name(url)
+    cache = os.path.join(torch.hub.get_dir(), 'checkpoints')
+    path = os.path.join(cache, name)
+    if os.path.isfile(path):
+        return path
+    tmp = f'{path}.partial-{os.getpid()}'
+    try:
+        os.makedirs(cache, exist_ok=True)
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, 'wb') as out:
+            shutil.copyfileobj(response, out, 1 << 20)
+        os.replace(tmp, path)
+    except (OSError, ValueError) as exc:  # URLError, HTTPError, socket.timeout are OSErrors
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise CheckpointDownloadError(
+            f'Cannot download checkpoint {url!r}: {_download_reason(exc, timeout)}. The file '
+            f'expected there is {name!r}; fetch it where there is network access and load it '
+            f'from a local path (or copy it to {cache}, where downloads are looked up first).',
+            url=url, file_name=name) from exc
+    return path
+
+
+def _download_reason(exc: BaseException, timeout: float) -> str:
+    reason = getattr(exc, 'reason', exc)
+    if isinstance(reason, (socket.timeout, TimeoutError)) or 'timed out' in str(reason):
+        return f'no answer within {timeout:g} s (download_timeout)'
+    if isinstance(exc, urllib.error.HTTPError):
+        return f'the server answered HTTP {exc.code} {exc.reason}'
+    return f'{type(reason).__name__}: {reason} (offline, or the server is unreachable)'
+
+
+def read_checkpoint(filename: str, *, map_location: Any = 'cpu', unsafe_pickle: bool = False,
+                    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> Any:
     """Read a checkpoint file or URL without executing pickled code.
 
     Args:
         filename: Local path, ``http(s)://`` URL or ``.safetensors`` file.
         map_location: Passed to ``torch.load``.
         unsafe_pickle: Allow arbitrary pickled objects. Only for files you trust.
+        download_timeout: Seconds a URL download may wait for the server.
 
     Returns:
         Whatever the file holds (usually a dict).
 
     Raises:
         FileNotFoundError: The path does not exist.
+        CheckpointDownloadError: A URL that cannot be fetched.
         CheckpointError: The file is empty, truncated, not a checkpoint, or needs
             pickled code while ``unsafe_pickle`` is False.
     """
     filename = os.fspath(filename)
     weights_only = not unsafe_pickle
     if re.match(r'^https?://', filename):
-        try:
-            return torch.hub.load_state_dict_from_url(filename, map_location=map_location,
-                                                      weights_only=weights_only)
-        except pickle.UnpicklingError as exc:
-            raise _unsafe_error(filename, exc) from exc
-    if re.match(r'^[a-zA-Z][\w+.-]*://', filename):
+        filename = download_checkpoint(filename, timeout=download_timeout)
+    elif re.match(r'^[a-zA-Z][\w+.-]*://', filename):
         raise CheckpointError(f'Unsupported checkpoint location {filename!r}: use a local path '
                               f'or an http(s) URL.')
     if not os.path.isfile(filename):
@@ -201,7 +277,8 @@ def check_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tensor], *
 
 def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional[str] = None,
                           optional_prefixes: Sequence[str] = (), map_location: Any = 'cpu',
-                          unsafe_pickle: bool = False) -> StateDict:
+                          unsafe_pickle: bool = False,
+                          download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> StateDict:
     """Load a checkpoint into a backbone strictly, or raise without touching it.
 
     Args:
@@ -211,6 +288,7 @@ def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional
         optional_prefixes: Model keys the checkpoint may lack (output norms).
         map_location: Passed to ``torch.load``.
         unsafe_pickle: Allow pickled objects (trusted files only).
+        download_timeout: Seconds a URL download may wait for the server.
 
     Returns:
         The state dict that was loaded.
@@ -220,7 +298,8 @@ def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional
             message lists mismatched, missing and unexpected keys with shapes.
     """
     raw = extract_state_dict(read_checkpoint(checkpoint, map_location=map_location,
-                                             unsafe_pickle=unsafe_pickle))
+                                             unsafe_pickle=unsafe_pickle,
+                                             download_timeout=download_timeout))
     sd = to_backbone_state_dict(raw, prefix)
     own = model.state_dict()
     model_name = type(model).__name__

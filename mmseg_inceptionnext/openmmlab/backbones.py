@@ -15,13 +15,21 @@ from mmengine.registry import MODELS
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..models import NUM_STAGES, ConvNeStNet, InceptionNeXtNet, load_backbone_weights
+from ..models import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    NUM_STAGES,
+    CheckpointDownloadError,
+    ConvNeStNet,
+    InceptionNeXtNet,
+    load_backbone_weights,
+)
 from .registry import register_backbone, register_norm_layers
 
 register_norm_layers()
 
 ConfigType = Dict[str, Any]
-_PRETRAINED_KEYS = {'type', 'checkpoint', 'prefix', 'map_location', 'unsafe_pickle'}
+_PRETRAINED_KEYS = {'type', 'checkpoint', 'prefix', 'map_location', 'unsafe_pickle',
+                    'download_timeout'}
 
 
 def norm_factory(norm_cfg: Optional[ConfigType]) -> Optional[Callable[[int], nn.Module]]:
@@ -58,6 +66,9 @@ class OpenMMLabBackboneMixin:
     call :meth:`_setup_openmmlab` at the end of ``__init__``.
     """
 
+    #: Environment variable our configs read the directory of pretrained weights from.
+    pretrained_env = 'INCEPTIONNEXT_CKPT_DIR'
+
     def _setup_openmmlab(self, *, frozen_stages: int, norm_eval: bool, with_cp: bool,
                          init_cfg: Optional[Union[ConfigType, List[ConfigType]]]) -> None:
         if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= NUM_STAGES:
@@ -81,7 +92,8 @@ class OpenMMLabBackboneMixin:
         mmengine for any other ``init_cfg``.
 
         The Pretrained dict accepts ``checkpoint``, ``prefix`` (default: ``backbone.``
-        when present), ``map_location`` and ``unsafe_pickle`` (default False).
+        when present), ``map_location``, ``unsafe_pickle`` (default False) and
+        ``download_timeout`` (seconds, for URLs).
         """
         def load(checkpoint: str, **kwargs: Any) -> None:
             load_backbone_weights(self, checkpoint,
@@ -125,12 +137,41 @@ def init_from_pretrained(module: BaseModule, load: Callable[..., Any]) -> bool:
     cfg = module.init_cfg
     if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
         return False
-    load(cfg['checkpoint'], prefix=cfg.get('prefix'), map_location=cfg.get('map_location', 'cpu'),
-         unsafe_pickle=cfg.get('unsafe_pickle', False))
+    try:
+        load(cfg['checkpoint'], prefix=cfg.get('prefix'),
+             map_location=cfg.get('map_location', 'cpu'),
+             unsafe_pickle=cfg.get('unsafe_pickle', False),
+             download_timeout=cfg.get('download_timeout', DEFAULT_DOWNLOAD_TIMEOUT))
+    except (CheckpointDownloadError, FileNotFoundError) as exc:
+        # the message holds the cause; the chain of urllib tracebacks would only bury it
+        raise type(exc)(unavailable_weights_message(module, cfg['checkpoint'], exc)) from None
     print_log(f"{type(module).__name__}: loaded all backbone weights from {cfg['checkpoint']}",
               logger=MMLogger.get_current_instance())
     module._is_init = True
     return True
+
+
+def unavailable_weights_message(module: BaseModule, checkpoint: str, exc: Exception) -> str:
+    """The error for pretrained weights that cannot be fetched or found: the cause, the
+    file name expected, and both fixes (the directory variable our configs read, or a
+    ``--cfg-options`` path for one run).
+
+    Args:
+        module: The backbone (its ``pretrained_env`` names the variable).
+        checkpoint: The ``init_cfg`` checkpoint (path or URL).
+        exc: The download or file error.
+
+    Returns:
+        The message.
+    """
+    import os.path as osp
+    name = getattr(exc, 'file_name', '') or osp.basename(str(checkpoint)) or 'the checkpoint'
+    env = getattr(module, 'pretrained_env', None)
+    first = (f'put {name} in a directory and set {env}=/path/to/that/directory (read by every '
+             f'config of this package), or ' if env else '')
+    return (f'{type(module).__name__} cannot load its pretrained weights: {exc}\n'
+            f'Fix: {first}pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/{name} '
+            f'for this run (model.backbone.init_cfg=None trains from scratch).')
 
 
 def _check_init_cfg(init_cfg: Any) -> None:
@@ -214,6 +255,8 @@ class ConvNeSt(OpenMMLabBackboneMixin, ConvNeStNet, BaseModule):
         with_cp: Activation checkpointing of every block. Default: False.
         init_cfg: e.g. ``dict(type='Pretrained', checkpoint='convnest_tiny.pth')``.
     """
+
+    pretrained_env = 'CONVNEST_CKPT_DIR'
 
     def __init__(self, arch: Union[str, ConfigType] = 'tiny', in_channels: int = 3,
                  out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),

@@ -50,6 +50,13 @@ def register_hook(cls: Type[T]) -> Type[T]:
     return cls
 
 
+def register_transform(cls: Type[T]) -> Type[T]:
+    """Class decorator: register a data transform in every toolbox's ``TRANSFORMS`` registry."""
+    for registry in registries('TRANSFORMS'):
+        registry.register_module(module=cls)
+    return cls
+
+
 def register_norm_layers() -> None:
     """Register the norms this package's configs name into mmengine's root registry,
     which mmcv's ``build_norm_layer`` searches whatever the toolbox.

@@ -4,6 +4,10 @@ One code path for MMSegmentation and MMDetection configs: the toolbox is the
 config's ``default_scope``. It also makes mmengine's own checkpoints resumable on
 torch >= 2.6, whose ``torch.load`` reads with ``weights_only=True`` by default,
 without switching safe loading off (see :func:`use_safe_checkpoints`).
+
+Every run gets this package's reliability settings (:mod:`.reliability`: bad samples
+skipped and counted, non-finite steps stopped, atomic checkpoints) unless its config
+sets them itself.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
+
+from .reliability import add_testing_safeguards, add_training_safeguards
 
 _TOOLBOXES = ('mmseg', 'mmdet')
 
@@ -145,26 +151,6 @@ def latest_complete_checkpoint(work_dir: str) -> Optional[str]:
                   f'killed while saving); resuming from {found}.', logger='current',
                   level=30)
     return found
-
-
-@contextlib.contextmanager
-def atomic_local_writes():
-    """Make mmengine's local file writes (checkpoints among them) atomic: each file is
-    written under a temporary name and renamed, so a killed run leaves either the old
-    file or the whole new one, never half of it."""
-    from mmengine.fileio.backends import LocalBackend
-    original = LocalBackend.put
-
-    def put(self, obj: bytes, filepath) -> None:
-        tmp = f'{filepath}.tmp-{os.getpid()}'
-        original(self, obj, tmp)
-        os.replace(tmp, filepath)
-
-    LocalBackend.put = put
-    try:
-        yield
-    finally:
-        LocalBackend.put = original
 
 
 def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
@@ -299,10 +285,11 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         cfg.resume, cfg.load_from = True, resume
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     use_safe_checkpoints(cfg)
+    add_training_safeguards(cfg)
     prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     check_paramwise_keys(cfg, runner.model)
-    with unpickling(unsafe_pickle), atomic_local_writes():
+    with unpickling(unsafe_pickle):
         runner.train()
     _end_distributed()
     return runner
@@ -341,6 +328,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
         _dump_predictions(cfg, out)
     check_data_roots(cfg, ['test_dataloader'])
     use_safe_checkpoints(cfg)
+    add_testing_safeguards(cfg)
     prepare_cpu_distributed(cfg)
     runner = build_runner(cfg)
     with unpickling(unsafe_pickle):

@@ -19,6 +19,7 @@ from timm.models.convnext import checkpoint_filter_fn
 
 from ..models import StagedBackbone, resolve_out_indices
 from ..models.checkpoint import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
     CheckpointError,
     StateDict,
     _sample,
@@ -118,6 +119,9 @@ class TimmConvNeXt(BaseModule):
             checkpoints load strictly, head and final norm dropped; the ``norm{i}`` output
             norms keep their initialisation unless the checkpoint has them.
     """
+
+    #: Environment variable the baseline configs read the directory of weights from.
+    pretrained_env = 'CONVNEXT_CKPT_DIR'
 
     def __init__(self, arch: str = 'tiny', in_channels: int = 3,
                  out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
@@ -220,7 +224,8 @@ class TimmConvNeXt(BaseModule):
         return sd
 
     def load_checkpoint(self, checkpoint: str, *, prefix: Optional[str] = None,
-                        map_location: Any = 'cpu', unsafe_pickle: bool = False) -> StateDict:
+                        map_location: Any = 'cpu', unsafe_pickle: bool = False,
+                        download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> StateDict:
         """Load an official or timm ConvNeXt checkpoint strictly, or raise without touching
         the model.
 
@@ -229,6 +234,7 @@ class TimmConvNeXt(BaseModule):
             prefix: Sub-tree of the checkpoint to load (``None``: detect ``backbone.``).
             map_location: Passed to ``torch.load``.
             unsafe_pickle: Allow pickled objects beyond tensors (trusted files only).
+            download_timeout: Seconds a URL download may wait for the server.
 
         Returns:
             The state dict that was loaded, in this module's key names.
@@ -238,7 +244,8 @@ class TimmConvNeXt(BaseModule):
                 lists mismatched, missing and unexpected keys with shapes.
         """
         raw = extract_state_dict(read_checkpoint(checkpoint, map_location=map_location,
-                                                 unsafe_pickle=unsafe_pickle))
+                                                 unsafe_pickle=unsafe_pickle,
+                                                 download_timeout=download_timeout))
         sd = self.checkpoint_to_own_keys(raw, prefix)
         own = self.state_dict()
         name = f'{type(self).__name__}(arch={self.arch!r})'
