@@ -8,7 +8,6 @@
 
     python -m mmseg_inceptionnext demo [seg] [--iters N] [--work-dir work_dirs/demo]
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -21,29 +20,14 @@ from PIL import Image
 
 from mmseg_inceptionnext.datasets import make_ade20k_like
 
+from .common import demo_parser
+
 CONFIG = 'mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py'
 
 
-def _iterations(text: str) -> int:
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f'needs at least 2 iterations (warm-up, then decay), '
-                                         f'got {value}')
-    return value
-
-
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--config', default=CONFIG)
-    parser.add_argument('--data-root', default='data/synthetic_ade',
-                        help='where the synthetic dataset is written (or found)')
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--num-train', type=int, default=400)
-    parser.add_argument('--num-val', type=int, default=60)
-    parser.add_argument('--size', type=int, default=128, help='image side in pixels')
-    parser.add_argument('--iters', type=_iterations,
-                        help='training iterations, at least 2 (default: the config)')
-    parser.add_argument('--panel-images', type=int, default=4)
+    parser = demo_parser(__doc__.split('\n\n')[0], config=CONFIG,
+                         data_root='data/synthetic_ade', work_dir='work_dirs/demo')
     return parser.parse_args(argv)
 
 

@@ -4,11 +4,10 @@
         [--out PATH] [--cfg-options key=value ...] [--launcher pytorch]
 """
 import argparse
-import os
-
-from mmengine.config import DictAction
 
 from mmseg_inceptionnext.openmmlab.runner import test
+
+from .common import add_run_arguments, parse_run_args
 
 
 def parse_args(argv=None):
@@ -20,16 +19,8 @@ def parse_args(argv=None):
                         help='test-time augmentation (multi-scale + flip)')
     parser.add_argument('--show-dir', help='write visualised predictions here')
     parser.add_argument('--out', help='dump predictions (mmdet: .pkl file; mmseg: directory)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
-    parser.add_argument('--unsafe-pickle', action='store_true',
-                        help='allow checkpoints that need pickled code (trusted files only)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser)
+    return parse_run_args(parser, argv)
 
 
 def main(argv=None):

@@ -6,11 +6,10 @@
 Several processes on one machine: ``bash tools/dist_train.sh CONFIG NPROC [args]``.
 """
 import argparse
-import os
-
-from mmengine.config import DictAction
 
 from mmseg_inceptionnext.openmmlab.runner import train
+
+from .common import add_run_arguments, parse_run_args
 
 
 def parse_args(argv=None):
@@ -21,16 +20,8 @@ def parse_args(argv=None):
                         help='resume from CKPT, or without CKPT from the latest checkpoint '
                         'in the work dir')
     parser.add_argument('--amp', action='store_true', help='mixed-precision training')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. train_cfg.max_iters=1000')
-    parser.add_argument('--unsafe-pickle', action='store_true',
-                        help='allow checkpoints that need pickled code (trusted files only)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser)
+    return parse_run_args(parser, argv)
 
 
 def main(argv=None):

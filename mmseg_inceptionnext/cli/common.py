@@ -1,0 +1,50 @@
+"""Arguments that several commands share: the run options of ``train`` / ``test`` and the
+options of the two demos."""
+import argparse
+import os
+
+from mmengine.config import DictAction
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options``, ``--unsafe-pickle``, ``--launcher`` and ``--local-rank``."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. train_cfg.max_iters=1000')
+    parser.add_argument('--unsafe-pickle', action='store_true',
+                        help='allow checkpoints that need pickled code (trusted files only)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_run_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` as ``torch.distributed`` launchers expect."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def iterations(text: str) -> int:
+    """An ``--iters`` value: at least 2 (warm-up, then decay)."""
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f'needs at least 2 iterations (warm-up, then decay), '
+                                         f'got {value}')
+    return value
+
+
+def demo_parser(description: str, *, config: str, data_root: str,
+                work_dir: str) -> argparse.ArgumentParser:
+    """The options both demos take, with their defaults."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--config', default=config)
+    parser.add_argument('--data-root', default=data_root,
+                        help='where the synthetic dataset is written (or found)')
+    parser.add_argument('--work-dir', default=work_dir)
+    parser.add_argument('--num-train', type=int, default=400)
+    parser.add_argument('--num-val', type=int, default=60)
+    parser.add_argument('--size', type=int, default=128, help='image side in pixels')
+    parser.add_argument('--iters', type=iterations,
+                        help='training iterations, at least 2 (default: the config)')
+    parser.add_argument('--panel-images', type=int, default=4)
+    return parser
