@@ -25,10 +25,10 @@ def test_help_lists_every_command(capsys):
     assert main(['--help']) == 0
     out = capsys.readouterr().out
     for name in ('train', 'test', 'infer', 'flops', 'benchmark', 'export', 'convert', 'data',
-                 'demo', 'soak', 'configs'):
+                 'demo', 'soak', 'configs', 'fidelity'):
         assert f'  {name} ' in out
     assert set(COMMANDS) == {'train', 'test', 'infer', 'flops', 'benchmark', 'export',
-                             'convert', 'data', 'demo', 'soak', 'configs'}
+                             'convert', 'data', 'demo', 'soak', 'configs', 'fidelity'}
 
 
 @pytest.mark.parametrize('command', sorted(COMMANDS))

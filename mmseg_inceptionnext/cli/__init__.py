@@ -21,7 +21,10 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     'infer': ('infer', 'segment images and write colour overlays'),
     'flops': ('flops', 'parameters and MACs of configs'),
     'benchmark': ('benchmark', 'training / inference speed of backbones or segmentors'),
-    'export': ('export', 'export a backbone to ONNX and check it with onnxruntime'),
+    'export': ('export', 'export a backbone or a segmentor to ONNX (fp32 or int8), checked '
+               'in ONNX Runtime'),
+    'fidelity': ('fidelity', 'accuracy of the fused, compiled, ONNX and int8 forms against '
+                 'fp32 eager'),
     'convert': ('convert', 'turn a classification checkpoint into a backbone checkpoint'),
     'data': ('data', 'write a small synthetic dataset in ADE20K or COCO layout'),
     'demo': ('demo', 'train and evaluate on built-in data: `demo` (segmentation) or `demo det`'),

@@ -2,14 +2,21 @@
 
     python -m mmseg_inceptionnext benchmark [--models NAME ...] [--batch 8] [--size 224]
         [--repeats 10] [--warmup 2] [--baseline timm_convnext_tiny] [--device cpu]
-        [--modes train infer] [--no-memory] [--json PATH]
+        [--modes train infer] [--no-memory] [--json PATH] [--amp bf16|fp16]
     python -m mmseg_inceptionnext benchmark --segmentor CONFIG [CONFIG ...] [--shape 512 2048]
         [--modes infer] [--batch 1] [--fuse] [--channels-last] [--with-cp off|on|both]
+        [--compile] [--onnx] [--int8]
 
-Models are timed interleaved in one process (see mmseg_inceptionnext/benchmark.py), ratios
+Models are timed interleaved in one process (see mmseg_inceptionnext/benchmark/), ratios
 against the baseline (segmentors: the first config); ``--list`` prints the model names.
+The machine (CPU model, vector extensions, threads, allocator settings) is printed and
+written to the JSON with the figures. ONNX Runtime rows: backbones ``*_ort`` / ``*_ort_int8``
+(``--int8`` adds the int8 ones), segmentors ``--onnx`` / ``--int8``. ``--amp`` runs the
+PyTorch models under autocast (default models then: channels-last, eager and compiled,
+InceptionNeXt-T against ConvNeXt-T; meant for a GPU, bf16 also runs on CPUs).
 """
 import argparse
+from dataclasses import replace
 
 from mmseg_inceptionnext import benchmark as bm
 from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
@@ -17,7 +24,16 @@ from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--models', nargs='+', default=list(bm.DEFAULT_MODELS))
+    parser.add_argument('--models', nargs='+',
+                        help='default: a standard set (with --amp: the AMP set, with --int8: '
+                        'plus the ONNX Runtime fp32 and int8 rows)')
+    parser.add_argument('--amp', choices=sorted(bm.AMP_DTYPES),
+                        help='autocast dtype for PyTorch models (fp16: CUDA only)')
+    parser.add_argument('--int8', action='store_true',
+                        help='backbones: add ONNX Runtime fp32 and int8 rows; segmentors: '
+                        'time each config in ONNX Runtime at int8 too')
+    parser.add_argument('--onnx', action='store_true',
+                        help='segmentors: time each config in ONNX Runtime (fp32) too')
     parser.add_argument('--list', action='store_true', help='print the model names and exit')
     parser.add_argument('--modes', nargs='+', choices=bm.MODES,
                         help='default: train infer (backbones), infer (segmentors)')
@@ -70,23 +86,38 @@ def run_segmentors(parser, args):
             fuse = args.fuse and is_inceptionnext(config)
             specs.append(bm.SegmentorSpec(config, with_cp=with_cp, fuse=fuse,
                                           channels_last=args.channels_last))
+    eager = list(specs)
     if args.compile:
-        specs += [bm.SegmentorSpec(s.config, with_cp=s.with_cp, fuse=s.fuse,
-                                   channels_last=s.channels_last, compiled=True) for s in specs]
+        specs += [replace(s, compiled=True) for s in eager]
+    if args.onnx or args.int8:
+        if 'train' in modes:
+            parser.error('--onnx and --int8 are for inference only; use --modes infer')
+        plain = [s for s in eager if not s.with_cp]  # checkpointing means nothing there
+        if args.onnx:
+            specs += [replace(s, channels_last=False, runtime='onnxruntime') for s in plain]
+        if args.int8:
+            specs += [replace(s, channels_last=False, runtime='onnxruntime', int8=True)
+                      for s in plain]
     batch = args.batch or 1
     results = []
     for mode in modes:
         results += bm.run_segmentor_benchmark(specs, mode=mode, batch=batch,
                                               shape=tuple(args.shape), warmup=args.warmup,
                                               repeats=args.repeats, device=args.device,
-                                              memory=not args.no_memory)
-    print(bm.environment(args.device))
+                                              memory=not args.no_memory, amp=args.amp)
+    print_machine(args.device, args.int8)
     print(bm.format_table(results, specs[0].label, bm.memory_note(args.device)))
     if args.json:
         settings = dict(segmentors=[s.label for s in specs], modes=modes, batch=batch,
                         shape=args.shape, warmup=args.warmup, repeats=args.repeats,
-                        baseline=specs[0].label)
+                        baseline=specs[0].label, amp=args.amp)
         bm.write_json(args.json, results, settings, args.device)
+
+
+def print_machine(device, int8):
+    print(bm.describe(bm.environment(device)))
+    if int8:
+        print(f'int8: {bm.int8_note()}')
 
 
 def is_inceptionnext(config):
@@ -100,20 +131,23 @@ def run_backbones(parser, args):
     size = (args.size[0], args.size[-1])
     modes = args.modes or list(bm.MODES)
     batch = args.batch or 8
-    results = bm.run_benchmark(args.models, modes=modes, batch=batch, size=size,
+    models = args.models or list(bm.AMP_MODELS if args.amp else bm.DEFAULT_MODELS)
+    if args.int8 and not args.models:
+        models += [m for m in bm.MODEL_SPECS if m.endswith(('_ort', '_ort_int8'))]
+    results = bm.run_benchmark(models, modes=modes, batch=batch, size=size,
                                warmup=args.warmup, repeats=args.repeats,
                                baseline=args.baseline, device=args.device,
-                               memory=not args.no_memory)
+                               memory=not args.no_memory, amp=args.amp)
     reference = bm.reference_gmac_per_s(args.device)
-    print(bm.environment(args.device))
+    print_machine(args.device, args.int8 or any(bm.MODEL_SPECS[m].int8 for m in models))
     print(bm.format_table(results, args.baseline, bm.memory_note(args.device)))
     print(f'GMAC/s: inference multiply-accumulates per second; for reference, a large 1x1 '
           f'convolution (1024 -> 1024 channels, channels-last) runs at {reference:.0f} GMAC/s '
           f'on this device')
     if args.json:
-        settings = dict(models=args.models, modes=modes, batch=batch, size=size,
+        settings = dict(models=models, modes=modes, batch=batch, size=size,
                         warmup=args.warmup, repeats=args.repeats, baseline=args.baseline,
-                        reference_gmac_per_s=reference)
+                        reference_gmac_per_s=reference, amp=args.amp)
         bm.write_json(args.json, results, settings, args.device)
 
 

@@ -142,7 +142,9 @@ class PadConv2d(nn.Conv2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         sh, sw = self.stride
         pad_h, pad_w = -x.shape[-2] % sh, -x.shape[-1] % sw
-        if pad_h or pad_w:
+        # Traced (torch.export, ONNX, torch.compile), the pad is always in the graph: a
+        # branch on the size would fix the graph to the example's size.
+        if pad_h or pad_w or torch.compiler.is_compiling():
             x = F.pad(x, (0, pad_w, 0, pad_h))
         return super().forward(x)
 

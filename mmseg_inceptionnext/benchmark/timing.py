@@ -1,0 +1,181 @@
+"""What every benchmarked model shares: one timed unit of work (a :class:`StepRunner`), the
+interleaved timing loop, and the peak-memory probe.
+
+Models are timed *interleaved*: every repeat times one step of each model in turn, so that a
+burst of background load on a shared machine hits all of them alike; medians over the
+repeats are reported.
+
+Peak memory on CUDA is ``torch.cuda.max_memory_allocated`` over the warm-up steps; on the CPU
+it is the growth of the peak resident set size over the warm-up steps, measured in a fresh
+child process per model (so that memory cached by other models does not hide it): the peak
+(``VmHWM``) is reset through ``/proc/self/clear_refs`` after the model is built, falling back
+to ``resource`` ru_maxrss where that is unavailable.
+"""
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import queue as queue_module
+import resource
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+import torch
+from torch import nn
+
+#: Benchmark modes.
+MODES = ('train', 'infer')
+#: Mixed-precision choices (``torch.autocast`` dtypes).
+AMP_DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16}
+
+
+@dataclass
+class Result:
+    """Throughput of one model in one mode (``None`` where not applicable)."""
+
+    model: str
+    mode: str
+    img_per_s: Optional[float] = None
+    step_ms_median: Optional[float] = None
+    step_ms_all: List[float] = field(default_factory=list)
+    peak_mem_mib: Optional[float] = None
+    ratio: Optional[float] = None
+    #: Multiply-accumulates of one inference step (convolutions and matrix products, the
+    #: papers' count), and the rate they run at: how close a model gets to the hardware.
+    gmacs_per_step: Optional[float] = None
+    gmac_per_s: Optional[float] = None
+
+
+class ForwardAs(nn.Module):
+    """A module seen through another of its methods: a timm classifier through
+    ``forward_features`` (headless backbone), a segmentor through ``_forward`` (its network
+    alone, as FPS is counted)."""
+
+    def __init__(self, model: nn.Module, method: str) -> None:
+        super().__init__()
+        self.model, self.method = model, method
+
+    def forward(self, x: torch.Tensor):
+        return getattr(self.model, self.method)(x)
+
+
+class StepRunner:
+    """One model prepared for one mode: ``step()`` runs one timed unit of work, a training
+    step (``loss()``, backward, optimizer step) or an inference pass (``infer()`` under
+    ``inference_mode``), optionally under ``torch.autocast`` (``amp``)."""
+
+    train: bool = False
+    opt: Optional[torch.optim.Optimizer] = None
+    device: torch.device = torch.device('cpu')
+    amp: Optional[str] = None
+
+    def loss(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def infer(self) -> None:
+        raise NotImplementedError
+
+    def _autocast(self):
+        if self.amp is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=AMP_DTYPES[self.amp])
+
+    def step(self) -> None:
+        if self.train:
+            with self._autocast():
+                loss = self.loss()
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+        else:
+            with torch.inference_mode(), self._autocast():
+                self.infer()
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)
+
+
+def check_amp(amp: Optional[str], device: str) -> None:
+    """Refuse an unknown precision, and fp16 autocast on the CPU (bf16 is the CPU's)."""
+    if amp is None:
+        return
+    if amp not in AMP_DTYPES:
+        raise ValueError(f'Unknown amp {amp!r}; valid: {sorted(AMP_DTYPES)} (or None for fp32).')
+    if amp == 'fp16' and not device.startswith('cuda'):
+        raise ValueError('amp="fp16" is for CUDA; on the CPU use amp="bf16".')
+
+
+def warm_up(runner: StepRunner, res: Result, warmup: int, memory: bool) -> None:
+    """Run the untimed steps; on CUDA, record their peak memory in ``res``."""
+    cuda = runner.device.type == 'cuda'
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(runner.device)
+    for _ in range(warmup):
+        runner.step()
+    if memory and cuda:
+        res.peak_mem_mib = torch.cuda.max_memory_allocated(runner.device) / 2**20
+
+
+def time_interleaved(runners: Sequence[StepRunner], results: Sequence[Result], repeats: int,
+                     batch: int, log: Callable[[str], None], mode: str) -> None:
+    """Time ``repeats`` rounds of one step of every runner in turn; fill in the medians."""
+    for rep in range(repeats):
+        for runner, res in zip(runners, results):
+            start = time.perf_counter()
+            runner.step()
+            res.step_ms_all.append((time.perf_counter() - start) * 1e3)
+        log(f'[{mode}] repeat {rep + 1}/{repeats} done')
+    for res in results:
+        res.step_ms_median = statistics.median(res.step_ms_all)
+        res.img_per_s = batch / res.step_ms_median * 1e3
+
+
+def set_ratios(results: Sequence[Result], base: Optional[Result]) -> None:
+    for res in results:
+        res.ratio = res.img_per_s / base.img_per_s if base else None
+
+
+def _read_status_kib(key: str) -> Optional[float]:
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(key + ':'):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def peak_rss_growth_mib(runner: StepRunner, warmup: int) -> float:
+    """Growth of the peak RSS (MiB) over ``warmup`` steps of ``runner``, in this process."""
+    try:  # Linux >= 4.0: reset the peak RSS (VmHWM) so that model building does not count
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        before = _read_status_kib('VmRSS')
+    except OSError:
+        before = None
+    if before is None:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(max(1, warmup)):
+        runner.step()
+    peak = _read_status_kib('VmHWM') or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (peak - before) / 1024.0  # KiB -> MiB
+
+
+def in_child(target: Callable, args: tuple) -> float:
+    """Run ``target(*args, queue)`` in a fresh (spawned) process and return what it puts."""
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    try:
+        while True:
+            try:
+                return queue.get(timeout=1.0)
+            except queue_module.Empty:
+                if not proc.is_alive():
+                    raise RuntimeError(f'The memory probe process of {args[0]!r} died (exit '
+                                       f'code {proc.exitcode}); its error is printed above.')
+    finally:
+        proc.join()

@@ -1,0 +1,210 @@
+"""Deployment forms and their accuracy: ONNX export of backbones and whole segmentors, ONNX
+Runtime at fp32 and int8, `export` / `infer --onnx` / `infer --int8` / `fidelity` commands, and
+the benchmark's machine report, ONNX Runtime rows and mixed precision."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from mmseg_inceptionnext import benchmark as bm
+from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.deploy import (
+    FIDELITY_IMAGES,
+    calibration_batches,
+    compare_outputs,
+    preprocess,
+    sample_images,
+    to_onnxruntime,
+)
+from mmseg_inceptionnext.models import InceptionNeXtNet
+from tests.conftest import TINY_INCEPTIONNEXT, randomize_
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
+
+
+def _cli(*args, cwd):
+    proc = subprocess.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', *args],
+                          cwd=cwd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """The demo segmentor trained for 30 iterations on 64x64 synthetic scenes."""
+    tmp = tmp_path_factory.mktemp('deploy')
+    make_ade20k_like(tmp / 'data', num_train=8, num_val=4, size=(64, 64))
+    root = str(tmp / 'data' / 'ADEChallengeData2016')
+    options = [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')]
+    options += ['train_cfg.max_iters=30', 'train_cfg.val_interval=30', 'crop_size=(64,64)',
+                'default_hooks.checkpoint.interval=30', 'train_dataloader.batch_size=4',
+                'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False',
+                'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=3',
+                'param_scheduler.1.begin=3', 'param_scheduler.1.end=30']
+    _cli('train', CONFIG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
+    return tmp, str(tmp / 'work' / 'iter_30.pth'), root, options
+
+
+def _quantized_weights(path):
+    model = onnx.load(path)
+    return sum(1 for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8)
+
+
+def test_backbone_int8_stays_close_to_fp32_on_real_photographs(tmp_path):
+    model = randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=4).eval()
+    x = torch.cat([preprocess(img, (64, 64)) for img in sample_images(FIDELITY_IMAGES)])
+    fp32 = to_onnxruntime(model, x, path=str(tmp_path / 'fp32.onnx'))
+    int8 = to_onnxruntime(model, x, int8=True, path=str(tmp_path / 'int8.onnx'),
+                          calibration=calibration_batches(2, (64, 64)))
+    with torch.no_grad():
+        expected = model(x)
+    assert compare_outputs(expected, fp32(x))['max_rel'] < 1e-4
+    report = compare_outputs(expected, int8(x))
+    # int8 is not fp32: the error is real, but the features keep their direction
+    assert 1e-4 < report['max_rel'] and report['cosine'] > 0.97, report
+    assert _quantized_weights(str(tmp_path / 'int8.onnx')) >= 10
+    assert _quantized_weights(str(tmp_path / 'fp32.onnx')) == 0
+
+
+def test_calibration_refuses_no_images():
+    with pytest.raises(ValueError, match='at least one image'):
+        calibration_batches(2, (32, 32), images=[])
+
+
+def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_path):
+    tmp, ckpt, root, _ = trained
+    out = tmp_path / 'seg.onnx'
+    # default size: the config's crop size, the scale its test pipeline resizes to
+    log = _cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--out', str(out), cwd=tmp)
+    assert 'arg-max agreement 100.00%' in log, log
+    images = osp.join(root, 'images', 'validation')
+    written = _cli('infer', '--onnx', str(out), images, '--out-dir', str(tmp_path / 'o'),
+                   cwd=tmp).split()
+    assert len(written) == 4 and all(osp.isfile(p) for p in written)
+    # the graph's segmentation is the PyTorch model's (mmseg's own inference_model)
+    from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
+    from mmseg_inceptionnext.openmmlab.inference import (
+        list_images,
+        load_segmentor,
+        predict,
+        read_rgb,
+    )
+    files = list_images([images])
+    ours = OnnxSegmentor(str(out)).predict([read_rgb(f) for f in files])
+    theirs = predict(load_segmentor(CONFIG, ckpt), files)
+    agreement = np.mean([np.mean(a == b) for a, b in zip(ours, theirs)])
+    assert agreement > 0.98, agreement
+
+
+def test_dynamic_segmentor_graph_that_drifts_is_refused(trained, tmp_path):
+    """UperNet's PPM pools to sizes fixed while traced: a dynamic graph is wrong elsewhere,
+    and the export says so instead of leaving a file that computes something else."""
+    tmp, ckpt, _, _ = trained
+    out = tmp_path / 'dyn.onnx'
+    proc = subprocess.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', 'export',
+                           '--config', CONFIG, '--checkpoint', ckpt, '--dynamic', '--shape',
+                           '64', '64', '--out', str(out)], cwd=tmp, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1 and not out.exists()
+    assert 'does not match PyTorch' in proc.stderr and 'Export a fixed size' in proc.stderr
+
+
+def test_dynamic_backbone_graph_is_exact_at_any_size(tmp_path):
+    model = randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=5).eval()
+    session = to_onnxruntime(model, torch.randn(1, 3, 64, 64), dynamic=True)
+    for size in [(64, 64), (100, 75), (33, 130)]:
+        x = torch.randn(2, 3, *size)
+        with torch.no_grad():
+            assert compare_outputs(model(x), session(x))['max_rel'] < 1e-4, size
+
+
+def test_infer_int8_and_export_int8(trained, tmp_path):
+    tmp, ckpt, root, _ = trained
+    images = osp.join(root, 'images', 'validation')
+    calibration = osp.join(root, 'images', 'training')
+    log = _cli('infer', CONFIG, ckpt, images, '--int8', '--calibration', calibration,
+               '--out-dir', str(tmp_path / 'o'), cwd=tmp)
+    written = [line for line in log.splitlines() if line.endswith('.png')]
+    assert len(written) == 4 and all(osp.isfile(p) for p in written)
+    log = _cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--int8', '--calibration',
+               calibration, '--out', str(tmp_path / 'int8.onnx'), cwd=tmp)
+    assert 'onnxruntime int8 vs PyTorch' in log and _quantized_weights(tmp_path / 'int8.onnx')
+
+
+def test_onnx_file_without_our_metadata_is_refused(tmp_path):
+    model = InceptionNeXtNet(TINY_INCEPTIONNEXT).eval()
+    to_onnxruntime(model, torch.randn(1, 3, 32, 32), path=str(tmp_path / 'b.onnx'))
+    from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
+    with pytest.raises(ValueError, match='export --config'):
+        OnnxSegmentor(str(tmp_path / 'b.onnx'))
+
+
+def test_fidelity_reports_every_form_against_eager(trained, tmp_path):
+    tmp, ckpt, _, options = trained
+    out = tmp_path / 'fidelity.json'
+    config = tmp / 'deploy_config.py'  # the fixture's data roots, as a user config
+    root = options[0].split('=', 1)[1]
+    config.write_text(f'_base_ = {CONFIG!r}\n'
+                      f"train_dataloader = dict(dataset=dict(data_root={root!r}))\n"
+                      f"test_dataloader = dict(dataset=dict(data_root={root!r}))\n"
+                      f"val_dataloader = test_dataloader\n")
+    table = _cli('fidelity', str(config), ckpt, '--forms', 'fused', 'onnx', 'int8', '--json',
+                 str(out), cwd=tmp)
+    payload = json.loads(out.read_text())
+    metrics = payload['metrics']
+    assert set(metrics) == {'eager', 'fused', 'onnx', 'int8'}
+    # fp32 forms compute the same function: the same mIoU to rounding
+    assert abs(metrics['onnx']['mIoU'] - metrics['eager']['mIoU']) < 0.05
+    assert abs(metrics['fused']['mIoU'] - metrics['eager']['mIoU']) < 0.05
+    cos = payload['stage_cosine']
+    assert min(cos['onnx']) > 0.9999 and min(cos['int8']) < min(cos['onnx'])
+    assert 'machine:' in table and 'int8' in table
+
+
+def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys):
+    from mmseg_inceptionnext.cli import benchmark as cli
+    out = tmp_path / 'b.json'
+    cli.main(['--models', 'inceptionnext_t_ort', 'inceptionnext_t_ort_int8', '--modes', 'infer',
+              '--batch', '1', '--size', '32', '--warmup', '1', '--repeats', '1',
+              '--baseline', 'inceptionnext_t_ort', '--json', str(out)])
+    printed = capsys.readouterr().out
+    env = json.loads(out.read_text())['environment']
+    assert env['cpu'] and isinstance(env['cpu_extensions'], list) and env['threads'] >= 1
+    assert 'allocator' in env and env['onnxruntime']
+    assert f"machine: {env['cpu']}" in printed and 'int8: this CPU' in printed
+    rows = {r['model'] for r in json.loads(out.read_text())['results']}
+    assert rows == {'inceptionnext_t_ort', 'inceptionnext_t_ort_int8'}
+
+
+def test_int8_note_names_missing_vnni(monkeypatch):
+    from mmseg_inceptionnext.benchmark import machine
+    monkeypatch.setattr(machine, 'cpu_extensions', lambda: ['AVX2'])
+    assert 'lacks VNNI and AMX' in machine.int8_note()
+    monkeypatch.setattr(machine, 'cpu_extensions', lambda: ['AVX2', 'AMX-INT8'])
+    assert 'has AMX-INT8' in machine.int8_note()
+
+
+def test_bf16_autocast_runs_on_the_cpu_and_fp16_is_refused():
+    results = bm.run_benchmark(['inceptionnext_t_cl'], modes=['train', 'infer'], batch=2,
+                               size=(64, 64), warmup=1, repeats=1, memory=False, amp='bf16',
+                               baseline='inceptionnext_t_cl', log=lambda _: None)
+    assert {(r.mode, r.ratio) for r in results} == {('train', 1.0), ('infer', 1.0)}
+    with pytest.raises(ValueError, match='fp16.*CUDA'):
+        bm.run_benchmark(['inceptionnext_t_cl'], amp='fp16', log=lambda _: None)
+
+
+def test_segmentor_benchmark_times_onnxruntime_forms(capsys):
+    from mmseg_inceptionnext.cli import benchmark as cli
+    cli.main(['--segmentor', CONFIG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
+              '--onnx', '--int8', '--no-memory'])
+    table = capsys.readouterr().out
+    for label in ('upernet_inceptionnext_a_synthetic ', 'upernet_inceptionnext_a_synthetic+ort ',
+                  'upernet_inceptionnext_a_synthetic+ort+int8 '):
+        assert label in table
