@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmseg_inceptionnext.datasets import make_ade20k_like, make_coco_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEG_DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')

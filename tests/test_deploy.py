@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from mmseg_inceptionnext import benchmark as bm
-from mmseg_inceptionnext.datasets import make_ade20k_like
 from mmseg_inceptionnext.deploy import (
     FIDELITY_IMAGES,
     calibration_batches,
@@ -22,6 +21,7 @@ from mmseg_inceptionnext.deploy import (
     to_onnxruntime,
 )
 from mmseg_inceptionnext.models import InceptionNeXtNet
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests.conftest import TINY_INCEPTIONNEXT, randomize_
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -16,9 +16,9 @@ import torch
 from mmengine.config import Config
 
 import mmseg_inceptionnext  # noqa: F401
-from mmseg_inceptionnext.datasets import make_coco_like
 from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES
+from mmseg_inceptionnext.synthetic import make_coco_like
 from tests.conftest import assert_baseline_differs_only_in_backbone, load_without_allow_list
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

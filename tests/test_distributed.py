@@ -6,7 +6,7 @@ import textwrap
 
 import torch
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')

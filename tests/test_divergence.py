@@ -17,7 +17,7 @@ import pytest
 import torch
 from torch import nn
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')

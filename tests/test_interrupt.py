@@ -11,7 +11,7 @@ import time
 import pytest
 import torch
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')

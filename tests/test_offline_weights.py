@@ -13,8 +13,8 @@ import time
 import pytest
 import torch
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
 from mmseg_inceptionnext.models import CheckpointDownloadError, read_checkpoint
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLOSED = 'http://127.0.0.1:9'  # the discard port: nothing listens, the connection is refused

@@ -22,7 +22,7 @@ import sys
 import pytest
 import torch
 
-from mmseg_inceptionnext.datasets import make_ade20k_like, make_coco_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
 from tests.stock_entry_points import stock_tool
 
 HERE = osp.dirname(osp.abspath(__file__))

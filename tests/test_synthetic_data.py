@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmseg_inceptionnext.datasets import (
+from mmseg_inceptionnext.synthetic import (
     SHAPE_CLASSES,
     SHAPE_KINDS,
     ade_label_map,

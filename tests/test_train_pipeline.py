@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests.conftest import load_without_allow_list
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

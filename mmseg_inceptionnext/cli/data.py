@@ -7,14 +7,14 @@
 
 A second run with the same arguments finds the dataset complete and writes nothing
 (``--overwrite`` regenerates it). The summary is printed one ``key: JSON value`` a line. See
-:mod:`mmseg_inceptionnext.datasets.synthetic` for the scenes and the label conventions.
+:mod:`mmseg_inceptionnext.synthetic` for the scenes and the label conventions.
 """
 from __future__ import annotations
 
 import argparse
 import json
 
-from mmseg_inceptionnext.datasets.synthetic import (
+from mmseg_inceptionnext.synthetic import (
     make_ade20k_like,
     make_coco_like,
 )

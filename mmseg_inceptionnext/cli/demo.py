@@ -18,7 +18,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 from .common import demo_parser
 

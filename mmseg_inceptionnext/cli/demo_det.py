@@ -20,8 +20,8 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mmseg_inceptionnext.datasets import make_coco_like
 from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
+from mmseg_inceptionnext.synthetic import make_coco_like
 
 from .common import demo_parser
 

@@ -13,7 +13,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from mmseg_inceptionnext.datasets import make_ade20k_like
+from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 
 def main(argv=None) -> int:
