@@ -17,5 +17,6 @@ lint: install
 format: install
 	$(PY) -m ruff check --fix .
 
+# One pytest-xdist worker per core; a test file's tests stay in one worker (module fixtures).
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile

@@ -1,7 +1,16 @@
 """Shared test helpers: tiny architectures and reference-model randomisation."""
+import os
+
 import pytest
 import torch
 from torch import nn
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # `make test` runs one pytest-xdist worker per core: each worker (and every process it
+    # starts) computes on one thread, so that the workers do not oversubscribe the cores.
+    for _var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        os.environ[_var] = '1'
+    torch.set_num_threads(1)
 
 #: A tiny InceptionNeXt (channels 8..32) that keeps the suite fast.
 TINY_INCEPTIONNEXT = dict(depths=(1, 1, 2, 1), dims=(8, 16, 24, 32), band_kernel_size=5,
