@@ -79,3 +79,17 @@ def test_tools_are_thin_wrappers(tmp_path):
     # a tool runs from another folder on the installed package, with no path set up for it
     proc = _run([osp.join(ROOT, 'tools', 'make_synthetic_data.py'), '--help'], cwd=tmp_path)
     assert proc.returncode == 0 and 'ade20k' in proc.stdout, proc.stderr
+
+
+def test_short_run_schedules_follow_one_rule():
+    """The demos and the soak shorten a config's schedule through one library function."""
+    from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
+    poly = schedule_options(30, 'poly')
+    assert 'param_scheduler.0.end=3' in poly and 'param_scheduler.1.begin=3' in poly
+    assert 'param_scheduler.0.end=40' in schedule_options(4000, 'poly')  # warm-up capped
+    step = schedule_options(400, 'step')
+    assert 'param_scheduler.1.milestones=[300,368]' in step and 'train_cfg.max_iters=400' in step
+    with pytest.raises(ValueError, match='at least 2'):
+        schedule_options(1)
+    with pytest.raises(ValueError, match="Unknown decay 'cosine'"):
+        schedule_options(10, 'cosine')

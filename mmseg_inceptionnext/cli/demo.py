@@ -18,6 +18,7 @@ import time
 import numpy as np
 from PIL import Image
 
+from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 from .common import demo_parser
@@ -48,11 +49,7 @@ def main(argv=None):
                f'val_dataloader.dataset.data_root={data_root}',
                f'test_dataloader.dataset.data_root={data_root}']
     if args.iters:
-        warmup = max(1, min(40, args.iters // 10))
-        options += [f'train_cfg.max_iters={args.iters}', f'train_cfg.val_interval={args.iters}',
-                    f'default_hooks.checkpoint.interval={args.iters}',
-                    f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
-                    f'param_scheduler.1.end={args.iters}']
+        options += schedule_options(args.iters, 'poly')
     cmd = [sys.executable, '-m', 'mmseg_inceptionnext', 'train', args.config, '--work-dir',
            args.work_dir, '--cfg-options', *options]
     print('[demo] training:', ' '.join(cmd), flush=True)

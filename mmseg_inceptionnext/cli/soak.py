@@ -13,6 +13,7 @@ import os.path as osp
 import subprocess
 import sys
 
+from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 
@@ -25,7 +26,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     make_ade20k_like(args.data_root, num_train=400, num_val=60, size=(128, 128))
     root = osp.join(args.data_root, 'ADEChallengeData2016')
-    warmup = max(1, args.iters // 10)
     os.makedirs(args.work_dir, exist_ok=True)
     config = osp.join(args.work_dir, 'soak_config.py')
     with open(config, 'w') as f:
@@ -34,10 +34,8 @@ def main(argv=None) -> int:
     subprocess.run([
         sys.executable, '-m', 'mmseg_inceptionnext', 'train', config, '--work-dir',
         args.work_dir, '--cfg-options', f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}', f'train_cfg.max_iters={args.iters}',
-        f'train_cfg.val_interval={args.iters}', f'default_hooks.checkpoint.interval={args.iters}',
-        f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
-        f'param_scheduler.1.end={args.iters}', 'default_hooks.logger.interval=50'
+        f'val_dataloader.dataset.data_root={root}', *schedule_options(args.iters, 'poly'),
+        'default_hooks.logger.interval=50'
     ], check=True)
     with open(osp.join(args.work_dir, 'memory.json')) as f:
         samples = json.load(f)['samples']

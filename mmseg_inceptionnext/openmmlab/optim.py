@@ -21,7 +21,7 @@ layer scales) get no weight decay.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
@@ -91,7 +91,6 @@ class StagedLRDecayOptimizerConstructor(DefaultOptimWrapperConstructor):
             if bad:
                 raise ValueError(f'custom_keys[{key!r}] takes lr_mult and decay_mult, got {bad}.')
         keys = sorted(custom, key=lambda k: (-len(k), k))
-        used = set()
         decay_rate = float(cfg.get('decay_rate', 1.0))
         decay_type = cfg.get('decay_type', 'layer_wise')
         if not 0.0 < decay_rate <= 1.0:
@@ -110,7 +109,6 @@ class StagedLRDecayOptimizerConstructor(DefaultOptimWrapperConstructor):
             no_decay = param.ndim == 1 or name.endswith('.bias')
             lid = layer_id(name, depths, decay_type)
             match = next((k for k in keys if k in name), None)
-            used.add(match)
             mults = custom.get(match, {})
             key = f'layer_{lid}_{"no_decay" if no_decay else "decay"}_{match}'
             if key not in groups:
@@ -121,12 +119,28 @@ class StagedLRDecayOptimizerConstructor(DefaultOptimWrapperConstructor):
                 elif self.base_wd is not None:
                     groups[key]['weight_decay'] = self.base_wd * mults.get('decay_mult', 1.0)
             groups[key]['params'].append(param)
-        unmatched = [k for k in keys if k not in used]
-        if unmatched:
-            raise ValueError(f'paramwise_cfg custom_keys {unmatched} match no trainable '
-                             f'parameter of {type(module).__name__}; parameter names look like '
-                             f'{[n for n, _ in module.named_parameters()][:5]}.')
+        check_custom_keys(keys, [n for n, p in module.named_parameters() if p.requires_grad],
+                          type(module).__name__, trainable=True)
         params.extend(groups.values())
+
+
+def check_custom_keys(keys: Iterable[str], names: Sequence[str], owner: str, *,
+                      trainable: bool = False) -> None:
+    """Fail if a ``paramwise_cfg.custom_keys`` entry is part of no parameter name: mmengine's
+    default constructor ignores such keys silently, so a typo would change nothing.
+
+    Args:
+        keys: The custom keys.
+        names: The parameter names they must match (as substrings, mmengine's rule).
+        owner: What the parameters belong to, for the message.
+        trainable: ``names`` are the trainable parameters only.
+    """
+    unmatched = [k for k in keys if not any(k in n for n in names)]
+    if unmatched:
+        kind = 'trainable parameter' if trainable else 'parameter'
+        raise ValueError(f'optim_wrapper.paramwise_cfg.custom_keys {unmatched} match no {kind} '
+                         f'of {owner}, so they would change nothing. Parameter names look like '
+                         f'{list(names)[:4]}; fix the keys or remove them.')
 
 
 for _registry in registries('OPTIM_WRAPPER_CONSTRUCTORS'):

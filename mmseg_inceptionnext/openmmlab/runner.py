@@ -21,6 +21,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from .optim import check_custom_keys
 from .reliability import add_testing_safeguards, add_training_safeguards
 
 _TOOLBOXES = ('mmseg', 'mmdet')
@@ -162,11 +163,7 @@ def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
     names = [n for n, _ in model.named_parameters()]
     for wrapper in wrappers:
         keys = ((wrapper or {}).get('paramwise_cfg') or {}).get('custom_keys') or {}
-        unmatched = [k for k in keys if not any(k in n for n in names)]
-        if unmatched:
-            raise ValueError(f'optim_wrapper.paramwise_cfg.custom_keys {unmatched} match no '
-                             f'parameter of the model, so they would change nothing. Parameter '
-                             f'names look like {names[:4]}; fix the keys or remove them.')
+        check_custom_keys(keys, names, 'the model')
 
 
 def _syncbn_to_bn(obj: Any) -> Tuple[Any, int]:
