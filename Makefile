@@ -17,6 +17,8 @@ lint: install
 format: install
 	$(PY) -m ruff check --fix .
 
-# One pytest-xdist worker per core; a test file's tests stay in one worker (module fixtures).
+# One pytest-xdist worker per core, a test file's tests in one worker (module fixtures); then
+# the tests that start several training processes, alone.
 test: lint
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not multiprocess"
+	$(PY) -m pytest -q -m multiprocess

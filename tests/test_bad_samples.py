@@ -134,6 +134,7 @@ def test_bad_test_sample_is_an_error_naming_the_file(seg_run, damage, workers):
     assert 'Validation and testing never skip samples' in log and "'mIoU':" not in log
 
 
+@pytest.mark.multiprocess
 def test_two_processes_count_the_bad_samples_of_both(tmp_path):
     root, files = _ade(tmp_path, 'data', truncated=3, missing_ann=6)
     env = dict(ENV, PYTHON=sys.executable, PORT='29541')

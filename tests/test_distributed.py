@@ -4,9 +4,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+
+pytestmark = pytest.mark.multiprocess
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
