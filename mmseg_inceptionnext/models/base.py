@@ -130,6 +130,22 @@ def trunc_normal_init(m: nn.Module) -> None:
             nn.init.zeros_(m.bias)
 
 
+def check_image_batch(x: torch.Tensor, in_channels: int, owner: str) -> None:
+    """Raise a ValueError naming the problem if ``x`` is not an NCHW batch of
+    ``in_channels``-channel images (every backbone of this package checks its input so)."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f'{owner} expects a 4-D NCHW tensor, got {shape}; '
+                         f'add a batch dimension with x[None] for a single image.')
+    if x.shape[1] != in_channels:
+        raise ValueError(f'{owner} was built with in_channels='
+                         f'{in_channels} but the input has {x.shape[1]} channels '
+                         f'(shape {tuple(x.shape)}); pass in_channels={x.shape[1]} or '
+                         f'feed {in_channels}-channel images.')
+    if x.shape[2] == 0 or x.shape[3] == 0:
+        raise ValueError(f'{owner} got an empty image of shape {tuple(x.shape)}.')
+
+
 class PadConv2d(nn.Conv2d):
     """A patchify convolution (kernel == stride, no padding) that accepts any size.
 
@@ -208,19 +224,14 @@ class StagedBackbone(nn.Module):
         for stage in self.stages:
             stage.grad_checkpointing = enable
 
+    @property
+    def out_channels(self) -> List[int]:
+        """Channels of the returned maps, in order (what a neck's ``in_channels`` must be)."""
+        return [self.dims[i] for i in self.out_indices]
+
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a ValueError naming the problem if ``x`` is not an NCHW image batch."""
-        if not isinstance(x, torch.Tensor) or x.dim() != 4:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f'{type(self).__name__} expects a 4-D NCHW tensor, got {shape}; '
-                             f'add a batch dimension with x[None] for a single image.')
-        if x.shape[1] != self.in_channels:
-            raise ValueError(f'{type(self).__name__} was built with in_channels='
-                             f'{self.in_channels} but the input has {x.shape[1]} channels '
-                             f'(shape {tuple(x.shape)}); pass in_channels={x.shape[1]} or '
-                             f'feed {self.in_channels}-channel images.')
-        if x.shape[2] == 0 or x.shape[3] == 0:
-            raise ValueError(f'{type(self).__name__} got an empty image of shape {tuple(x.shape)}.')
+        check_image_batch(x, self.in_channels, type(self).__name__)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the outputs of the stages in ``out_indices``, in stage order."""

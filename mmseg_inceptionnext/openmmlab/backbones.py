@@ -59,7 +59,46 @@ def norm_factory(norm_cfg: Optional[ConfigType]) -> Optional[Callable[[int], nn.
     return factory
 
 
-class OpenMMLabBackboneMixin:
+class FrozenStagesMixin:
+    """``frozen_stages`` and ``norm_eval``, MMSegmentation's and MMDetection's contract, for
+    any backbone that lists its stem and stages in :meth:`stage_modules`: -1 trains
+    everything, 0 freezes the stem, k the stem and stages 0..k-1 (eval mode, no gradients,
+    also after ``train()``); ``norm_eval`` keeps every BatchNorm in eval mode."""
+
+    frozen_stages: int = -1
+    norm_eval: bool = False
+
+    def stage_modules(self) -> List[nn.Module]:
+        """The stem, then the four stages."""
+        return [self.stem, *self.stages]
+
+    def _set_freezing(self, frozen_stages: int, norm_eval: bool) -> None:
+        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= NUM_STAGES:
+            raise ValueError(f'frozen_stages must be an int in [-1, {NUM_STAGES}] (-1: train '
+                             f'everything, 0: freeze the stem, k: the stem and stages 0..k-1), '
+                             f'got {frozen_stages!r}.')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self._freeze_stages()
+
+    def _freeze_stages(self) -> None:
+        for module in self.stage_modules()[:self.frozen_stages + 1]:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        """Set train mode, keeping frozen stages (and, with ``norm_eval``, every BN) in eval."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        return self
+
+
+class OpenMMLabBackboneMixin(FrozenStagesMixin):
     """The OpenMMLab side of a :class:`~mmseg_inceptionnext.models.StagedBackbone`.
 
     Subclasses list it first, the pure network second and ``BaseModule`` last, and
@@ -71,17 +110,11 @@ class OpenMMLabBackboneMixin:
 
     def _setup_openmmlab(self, *, frozen_stages: int, norm_eval: bool, with_cp: bool,
                          init_cfg: Optional[Union[ConfigType, List[ConfigType]]]) -> None:
-        if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= NUM_STAGES:
-            raise ValueError(f'frozen_stages must be an int in [-1, {NUM_STAGES}] (-1: train '
-                             f'everything, 0: freeze the stem, k: the stem and stages 0..k-1), '
-                             f'got {frozen_stages!r}.')
-        _check_init_cfg(init_cfg)
+        check_init_cfg(init_cfg)
         self.init_cfg = init_cfg
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
         self.with_cp = with_cp
         self.set_grad_checkpointing(with_cp)
-        self._freeze_stages()
+        self._set_freezing(frozen_stages, norm_eval)
 
     def optional_checkpoint_prefixes(self) -> Sequence[str]:
         """Model keys a classification checkpoint lacks: the per-stage output norms."""
@@ -102,31 +135,12 @@ class OpenMMLabBackboneMixin:
         if not init_from_pretrained(self, load):
             super().init_weights()
 
-    def _freeze_stages(self) -> None:
-        if self.frozen_stages < 0:
-            return
-        frozen = [self.stem] + [self.stages[i] for i in range(self.frozen_stages)]
-        for module in frozen:
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True):
-        """Set train mode, keeping frozen stages (and, with ``norm_eval``, every BN) in eval."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
-
 
 def init_from_pretrained(module: BaseModule, load: Callable[..., Any]) -> bool:
     """Load ``module.init_cfg=dict(type='Pretrained', ...)`` with ``load`` and log it.
 
     Args:
-        module: A backbone whose ``init_cfg`` was checked by :func:`_check_init_cfg`.
+        module: A backbone whose ``init_cfg`` was checked by :func:`check_init_cfg`.
         load: Called as ``load(checkpoint, prefix=..., map_location=..., unsafe_pickle=...)``;
             it loads strictly or raises.
 
@@ -174,7 +188,7 @@ def unavailable_weights_message(module: BaseModule, checkpoint: str, exc: Except
             f'for this run (model.backbone.init_cfg=None trains from scratch).')
 
 
-def _check_init_cfg(init_cfg: Any) -> None:
+def check_init_cfg(init_cfg: Any) -> None:
     cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
     for cfg in cfgs:
         if not isinstance(cfg, dict) or cfg.get('type') != 'Pretrained':

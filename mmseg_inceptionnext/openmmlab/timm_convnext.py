@@ -17,7 +17,8 @@ import torch
 from mmengine.model import BaseModule
 from timm.models.convnext import checkpoint_filter_fn
 
-from ..models import StagedBackbone, resolve_out_indices
+from ..models import resolve_out_indices
+from ..models.base import check_image_batch
 from ..models.checkpoint import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     CheckpointError,
@@ -29,7 +30,7 @@ from ..models.checkpoint import (
     read_checkpoint,
     to_backbone_state_dict,
 )
-from .backbones import _check_init_cfg, init_from_pretrained, norm_factory
+from .backbones import FrozenStagesMixin, check_init_cfg, init_from_pretrained, norm_factory
 from .registry import register_backbone
 
 ConfigType = Dict[str, Any]
@@ -89,7 +90,7 @@ def convnext_to_timm_keys(state_dict: Mapping[str, torch.Tensor],
 
 
 @register_backbone
-class TimmConvNeXt(BaseModule):
+class TimmConvNeXt(FrozenStagesMixin, BaseModule):
     """ConvNeXt backbone for MMSegmentation and MMDetection, built on timm's ConvNeXt.
 
     Liu et al., "A ConvNet for the 2020s", CVPR 2022. The network is
@@ -113,6 +114,10 @@ class TimmConvNeXt(BaseModule):
         layer_scale_init_value: Initial layer scale; ``None`` for none. Default: 1e-6.
         out_norm_cfg: Norm added on each returned stage; ``None`` for none. Default:
             LayerNorm over channels, eps 1e-6, as ConvNeXt's segmentation/detection code.
+        frozen_stages: -1 trains everything; 0 freezes the stem; k freezes the stem and
+            stages 0..k-1 (as InceptionNeXt and ConvNeSt). Default: -1.
+        norm_eval: Keep every BatchNorm in eval mode while training (ConvNeXt's own norms
+            are LayerNorms, so only BN output norms are affected). Default: False.
         with_cp: Activation checkpointing of every block (timm's). Default: False.
         init_cfg: e.g. ``dict(type='Pretrained', checkpoint='convnext_tiny_1k_224.pth')``
             (also ``prefix``, ``map_location``, ``unsafe_pickle``). Official and timm
@@ -127,7 +132,7 @@ class TimmConvNeXt(BaseModule):
                  out_indices: Union[int, Sequence[int]] = (0, 1, 2, 3),
                  drop_path_rate: float = 0.0, layer_scale_init_value: Optional[float] = 1e-6,
                  out_norm_cfg: Optional[ConfigType] = dict(type='ChannelsFirstLN', eps=1e-6),
-                 with_cp: bool = False,
+                 frozen_stages: int = -1, norm_eval: bool = False, with_cp: bool = False,
                  init_cfg: Optional[Union[ConfigType, List[ConfigType]]] = None) -> None:
         valid = convnext_archs()
         if arch not in valid:
@@ -137,7 +142,7 @@ class TimmConvNeXt(BaseModule):
             raise ValueError(f'in_channels must be a positive int, got {in_channels!r}.')
         if not 0.0 <= drop_path_rate < 1.0:
             raise ValueError(f'drop_path_rate must be in [0, 1), got {drop_path_rate}.')
-        _check_init_cfg(init_cfg)
+        check_init_cfg(init_cfg)
         out_norm = norm_factory(out_norm_cfg)
         super().__init__(init_cfg=init_cfg)
         self.arch = arch
@@ -166,10 +171,15 @@ class TimmConvNeXt(BaseModule):
                                for s in self.model.stages):
             raise NotImplementedError(f'with_cp=True: timm {timm.__version__} ConvNeXt stages '
                                       f'have no grad_checkpointing switch; use with_cp=False.')
+        self._set_freezing(frozen_stages, norm_eval)
+
+    def stage_modules(self) -> List[torch.nn.Module]:
+        """timm's stem, then the stages kept after pruning."""
+        return [self.model.stem, *self.model.stages]
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Return the outputs of the stages in ``out_indices``, in stage order (NCHW)."""
-        StagedBackbone.check_input(self, x)  # our backbones' NCHW / channel checks
+        check_image_batch(x, self.in_channels, type(self).__name__)
         need = 2**(self.out_indices[-1] + 2)
         if min(x.shape[2:]) < need:
             raise ValueError(f'{type(self).__name__} needs inputs of at least {need}x{need} '
