@@ -3,19 +3,18 @@ like-for-like comparisons with InceptionNeXt and ConvNeSt: the same heads and sc
 maintained ConvNeXt implementation, timm's, rather than a copy of ConvNeXt's code.
 
 This file holds the :class:`TimmConvNeXt` backbone (registered in MMSegmentation and
-MMDetection) and :func:`convnext_to_timm_keys`, which maps the official facebookresearch
-checkpoint layout onto timm's with timm's own ``checkpoint_filter_fn``.
+MMDetection). The key conversion of the official facebookresearch checkpoint layout onto
+timm's (with timm's own ``checkpoint_filter_fn``) is pure code in
+:mod:`mmseg_inceptionnext.models.convnext_keys`.
 """
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import timm
 import torch
 from mmengine.model import BaseModule
-from timm.models.convnext import checkpoint_filter_fn
 
 from ..models import resolve_out_indices
 from ..models.base import check_image_batch
@@ -30,63 +29,13 @@ from ..models.checkpoint import (
     read_checkpoint,
     to_backbone_state_dict,
 )
+from ..models.convnext_keys import convnext_archs, convnext_to_timm_keys
 from .backbones import FrozenStagesMixin, check_init_cfg, init_from_pretrained, norm_factory
 from .registry import register_backbone
 
 ConfigType = Dict[str, Any]
 #: Keys of timm's ConvNeXt that a headless backbone never has: classifier head, final norm.
 _HEAD_PREFIXES = ('head.', 'norm_pre.')
-
-
-def convnext_archs() -> List[str]:
-    """The plain ``convnext_<size>`` models of the installed timm, as arch names."""
-    names = timm.list_models('convnext_*')
-    return sorted(m.group(1) for n in names for m in [re.fullmatch(r'convnext_([a-z]+)', n)] if m)
-
-
-class _ShapesFor:
-    """Stands in for the model in timm's ``checkpoint_filter_fn``, one tensor at a time.
-
-    The filter reshapes 2-D tensors to ``model.state_dict()[key].shape``; a key the
-    model lacks, or a tensor of another size (a checkpoint of another arch), would make
-    it raise ``KeyError`` or ``RuntimeError``. Here such a tensor keeps its own shape,
-    so that the strict check afterwards reports it by name.
-    """
-
-    def __init__(self, own: Mapping[str, torch.Tensor], value: torch.Tensor) -> None:
-        self.own, self.value = own, value
-
-    def state_dict(self) -> '_ShapesFor':
-        return self
-
-    def __getitem__(self, key: str) -> torch.Tensor:
-        target = self.own.get(key)
-        fits = target is not None and target.numel() == self.value.numel()
-        return target if fits else self.value
-
-
-def convnext_to_timm_keys(state_dict: Mapping[str, torch.Tensor],
-                          model_state: Mapping[str, torch.Tensor]) -> StateDict:
-    """Map an official ConvNeXt state dict onto timm's key names, or copy a timm one.
-
-    The official release (``downsample_layers.*``, ``stages.{i}.{j}.dwconv``,
-    ``pwconv1``, ``norm``, ``head``) is converted by timm's ``checkpoint_filter_fn``,
-    key by key (see :class:`_ShapesFor`); a state dict without ``downsample_layers.``
-    keys is already in timm's layout and is returned as a new dict. A pure function.
-
-    Args:
-        state_dict: Unwrapped checkpoint tensors (no ``model`` / ``module.`` wrapping).
-        model_state: The target timm model's state dict (for the reshapes timm applies).
-
-    Returns:
-        A new dict keyed as timm's ``ConvNeXt``, head and final norm included.
-    """
-    if not any(k.startswith('downsample_layers.') for k in state_dict):
-        return OrderedDict(state_dict)
-    out = OrderedDict()
-    for key, value in state_dict.items():
-        out.update(checkpoint_filter_fn({key: value}, _ShapesFor(model_state, value)))
-    return out
 
 
 @register_backbone
@@ -279,4 +228,4 @@ class TimmConvNeXt(FrozenStagesMixin, BaseModule):
         return sd
 
 
-__all__ = ['TimmConvNeXt', 'convnext_archs', 'convnext_to_timm_keys']
+__all__ = ['TimmConvNeXt', 'convnext_archs', 'convnext_to_timm_keys']  # the two from models/
