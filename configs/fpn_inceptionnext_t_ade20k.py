@@ -7,7 +7,7 @@
 # copies, or pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth.
 _base_ = [
     './_base_/models/fpn.py',
-    'mmseg::_base_/datasets/ade20k.py',
+    './_base_/datasets/ade20k_guarded.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_40k.py',
 ]
@@ -29,33 +29,11 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=False, begin=0, end=40000),
 ]
-# Reliability (README): bad training samples are skipped and counted, bad evaluation samples
-# are an error naming the file, a non-finite loss stops the run before any checkpoint holds it,
-# and checkpoints are written atomically. Written here so that the stock mmseg / mmdet tools get
-# it too; this package's tools/train.py adds the same to any config.
-train_dataloader = dict(
-    batch_size=4,  # x 8 GPUs = 32
-    dataset=dict(pipeline=[
-        dict(type='BadSampleGuard', transforms={{_base_.train_pipeline}}, num_classes=150)]))
+# Reliability (README): bad training samples are skipped and counted (BadSampleGuard in the
+# dataset base), bad evaluation samples are an error naming the file, a non-finite loss stops
+# the run before any checkpoint holds it, and checkpoints are written atomically. Written into
+# the configs so that the stock mmseg / mmdet tools get it too.
+train_dataloader = dict(batch_size=4)  # x 8 GPUs = 32; pipeline guarded in the dataset base
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
-val_dataloader = dict(batch_size=1)
-test_dataloader = val_dataloader
 auto_scale_lr = dict(enable=False, base_batch_size=32)
-
-# Multi-scale (0.5..1.75) + flip test, with reduce_zero_label=True (missing in mmseg's base).
-img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
-tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
-            [
-                dict(type='RandomFlip', prob=0.0, direction='horizontal'),
-                dict(type='RandomFlip', prob=1.0, direction='horizontal'),
-            ],
-            [dict(type='LoadAnnotations', reduce_zero_label=True)],
-            [dict(type='PackSegInputs')],
-        ]),
-]
