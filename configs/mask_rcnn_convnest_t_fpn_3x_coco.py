@@ -17,8 +17,8 @@
 # --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth (one run).
 _base_ = [
     './_base_/models/mask_rcnn_staged.py',
-    'mmdet::_base_/datasets/coco_instance.py',
-    'mmdet::_base_/schedules/schedule_1x.py',
+    './_base_/datasets/coco_instance_ms_guarded.py',
+    './_base_/schedules/coco_3x.py',
     'mmdet::_base_/default_runtime.py',
 ]
 ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
@@ -34,45 +34,14 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint=f'{ckpt_dir}/convnest_tiny.pth')),
     neck=dict(in_channels=dims))
 
-# Multi-scale training as ConvNeXt's (from DETR / Sparse R-CNN): either resize the short side
-# to one of 480..800, or resize to 400..600, crop 384..600 and resize to 480..800.
-scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333), (608, 1333), (640, 1333),
-          (672, 1333), (704, 1333), (736, 1333), (768, 1333), (800, 1333)]
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomChoice',
-        transforms=[
-            [dict(type='RandomChoiceResize', scales=scales, keep_ratio=True)],
-            [
-                dict(type='RandomChoiceResize', scales=[(400, 1333), (500, 1333), (600, 1333)],
-                     keep_ratio=True),
-                dict(type='RandomCrop', crop_type='absolute_range', crop_size=(384, 600),
-                     allow_negative_crop=True),
-                dict(type='RandomChoiceResize', scales=scales, keep_ratio=True),
-            ],
-        ]),
-    dict(type='PackDetInputs'),
-]
-# Reliability (README): bad training samples are skipped and counted, bad evaluation samples
-# are an error naming the file, a non-finite loss stops the run before any checkpoint holds it,
-# and checkpoints are written atomically. Written here so that the stock mmseg / mmdet tools get
-# it too; this package's tools/train.py adds the same to any config.
-train_dataloader = dict(
-    batch_size=2,  # x 8 GPUs = 16
-    dataset=dict(pipeline=[dict(type='BadSampleGuard', transforms=train_pipeline)]))
+# Reliability (README): bad training samples are skipped and counted (BadSampleGuard in the
+# dataset base), bad evaluation samples are an error naming the file, a non-finite loss stops
+# the run before any checkpoint holds it, and checkpoints are written atomically. Written into
+# the configs so that the stock mmseg / mmdet tools get it too.
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
 
-max_epochs = 36
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=1000),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[27, 33],
-         gamma=0.1),
-]
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
     type='AmpOptimWrapper',
