@@ -2,13 +2,15 @@
 # cascade_mask_rcnn_convnest_t_fpn_3x_coco.py with the nano backbone.
 # Drop path 0.2: ours, half the T rate for about half the parameters;
 # see mmseg_inceptionnext/recipes.py.
-# No official ConvNeSt weights exist: train or convert your own (see the T config).
-_base_ = './cascade_mask_rcnn_convnest_t_fpn_3x_coco.py'
-ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
+_base_ = [
+    './_base_/models/cascade_mask_rcnn.py',
+    './_base_/backbones/convnest.py',
+    './_base_/datasets/coco_instance_ms_guarded.py',
+    './_base_/recipes/convnext_cascade_mask_rcnn_3x.py',
+]
 dims = [40, 80, 160, 320]
 model = dict(
-    backbone=dict(
-        arch='nano',
-        drop_path_rate=0.2,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/convnest_nano.pth')),
+    backbone=dict(_base_.backbone, arch='nano', drop_path_rate=0.2, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/convnest_nano.pth')),
     neck=dict(in_channels=dims))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

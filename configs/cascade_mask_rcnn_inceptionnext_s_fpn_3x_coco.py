@@ -1,12 +1,16 @@
 # Cascade Mask R-CNN + FPN + InceptionNeXt-S on COCO, 3x: the recipe of
 # cascade_mask_rcnn_inceptionnext_t_fpn_3x_coco.py with the small backbone.
 # Drop path 0.6: ours, ConvNeXt-S's rate on COCO (same size class, 50M parameters).
-_base_ = './cascade_mask_rcnn_inceptionnext_t_fpn_3x_coco.py'
-ckpt_dir = '{{$INCEPTIONNEXT_CKPT_DIR:https://github.com/sail-sg/inceptionnext/releases/download/model}}'  # noqa
+_base_ = [
+    './_base_/models/cascade_mask_rcnn.py',
+    './_base_/backbones/inceptionnext.py',
+    './_base_/datasets/coco_instance_ms_guarded.py',
+    './_base_/recipes/convnext_cascade_mask_rcnn_3x.py',
+]
 dims = [96, 192, 384, 768]
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.6,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/inceptionnext_small.pth')),
+    backbone=dict(_base_.backbone, arch='small', drop_path_rate=0.6, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_small.pth')),
     neck=dict(in_channels=dims))
+optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # as ConvNeXt-S/B recipes
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

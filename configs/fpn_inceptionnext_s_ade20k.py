@@ -2,12 +2,17 @@
 # fpn_inceptionnext_t_ade20k.py with the small backbone.
 # Drop path 0.2 (paper, Table 10).
 # Paper's result, not ours: 45.6 mIoU (multi-scale).
-_base_ = './fpn_inceptionnext_t_ade20k.py'
-ckpt_dir = '{{$INCEPTIONNEXT_CKPT_DIR:https://github.com/sail-sg/inceptionnext/releases/download/model}}'  # noqa
+_base_ = [
+    './_base_/models/fpn.py',
+    './_base_/backbones/inceptionnext.py',
+    './_base_/datasets/ade20k_guarded.py',
+    './_base_/recipes/pvt_fpn_40k.py',
+]
 dims = [96, 192, 384, 768]
+crop_size = (512, 512)
 model = dict(
-    backbone=dict(
-        arch='small',
-        drop_path_rate=0.2,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/inceptionnext_small.pth')),
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(_base_.backbone, arch='small', drop_path_rate=0.2, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_small.pth')),
     neck=dict(in_channels=dims))
+train_dataloader = dict(batch_size=4)  # x 8 GPUs = 32

@@ -2,13 +2,15 @@
 # mask_rcnn_convnest_t_fpn_3x_coco.py with the atto backbone.
 # Drop path 0.1: ours, the floor of our rule (halve per size step below T, at least 0.1);
 # see mmseg_inceptionnext/recipes.py.
-# No official ConvNeSt weights exist: train or convert your own (see the T config).
-_base_ = './mask_rcnn_convnest_t_fpn_3x_coco.py'
-ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
+_base_ = [
+    './_base_/models/mask_rcnn.py',
+    './_base_/backbones/convnest.py',
+    './_base_/datasets/coco_instance_ms_guarded.py',
+    './_base_/recipes/convnext_mask_rcnn_3x.py',
+]
 dims = [20, 40, 80, 160]
 model = dict(
-    backbone=dict(
-        arch='atto',
-        drop_path_rate=0.1,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/convnest_atto.pth')),
+    backbone=dict(_base_.backbone, arch='atto', drop_path_rate=0.1, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/convnest_atto.pth')),
     neck=dict(in_channels=dims))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

@@ -4,21 +4,15 @@
 # precision). A shorter, cheaper run for comparisons, not a paper setting.
 # Drop path 0.4, as in the 3x config (one rate per backbone and detector in
 # mmseg_inceptionnext/recipes.py), so 1x and 3x runs differ only in schedule and augmentation.
-_base_ = './mask_rcnn_inceptionnext_t_fpn_3x_coco.py'
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
+_base_ = [
+    './_base_/models/mask_rcnn.py',
+    './_base_/backbones/inceptionnext.py',
+    './_base_/datasets/coco_instance_guarded.py',
+    './_base_/recipes/convnext_mask_rcnn_1x.py',
 ]
-train_dataloader = dict(
-    dataset=dict(pipeline=[dict(type='BadSampleGuard', transforms=train_pipeline)]))
-
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[8, 11],
-         gamma=0.1),
-]
+dims = [96, 192, 384, 768]
+model = dict(
+    backbone=dict(_base_.backbone, arch='tiny', drop_path_rate=0.4, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_tiny.pth')),
+    neck=dict(in_channels=dims))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

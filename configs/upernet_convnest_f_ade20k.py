@@ -3,13 +3,19 @@
 # Drop path 0.1 (our choice: small models underfit rather than overfit;
 # see recipes.py).
 # No paper result is quoted for this size.
-_base_ = './upernet_convnest_t_ade20k.py'
-ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
+_base_ = [
+    './_base_/models/upernet.py',
+    './_base_/backbones/convnest.py',
+    './_base_/datasets/ade20k_guarded.py',
+    './_base_/recipes/convnext_upernet_160k.py',
+]
 dims = [24, 48, 96, 192]
+crop_size = (512, 512)
 model = dict(
-    backbone=dict(
-        arch='femto',
-        drop_path_rate=0.1,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/convnest_femto.pth')),
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(_base_.backbone, arch='femto', drop_path_rate=0.1, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/convnest_femto.pth')),
     decode_head=dict(in_channels=dims),
-    auxiliary_head=dict(in_channels=dims[2]))
+    auxiliary_head=dict(in_channels=dims[2]),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

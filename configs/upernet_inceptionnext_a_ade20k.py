@@ -2,13 +2,18 @@
 # upernet_inceptionnext_t_ade20k.py with the atto backbone.
 # Drop path 0.1 (our choice: one size step below T's 0.2; see recipes.py).
 # The paper reports no atto segmentation result.
-_base_ = './upernet_inceptionnext_t_ade20k.py'
-ckpt_dir = '{{$INCEPTIONNEXT_CKPT_DIR:https://github.com/sail-sg/inceptionnext/releases/download/model}}'  # noqa
+_base_ = [
+    './_base_/models/upernet.py',
+    './_base_/backbones/inceptionnext.py',
+    './_base_/datasets/ade20k_guarded.py',
+    './_base_/recipes/swin_upernet_160k.py',
+]
 dims = [40, 80, 160, 320]
+crop_size = (512, 512)
 model = dict(
-    backbone=dict(
-        arch='atto',
-        drop_path_rate=0.1,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/inceptionnext_atto.pth')),
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(_base_.backbone, arch='atto', drop_path_rate=0.1, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_atto.pth')),
     decode_head=dict(in_channels=dims),
     auxiliary_head=dict(in_channels=dims[2]))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

@@ -2,13 +2,18 @@
 # upernet_inceptionnext_t_ade20k.py with the base backbone.
 # Drop path 0.4 (paper, Table 10).
 # Paper's result, not ours: 50.6 mIoU (multi-scale).
-_base_ = './upernet_inceptionnext_t_ade20k.py'
-ckpt_dir = '{{$INCEPTIONNEXT_CKPT_DIR:https://github.com/sail-sg/inceptionnext/releases/download/model}}'  # noqa
+_base_ = [
+    './_base_/models/upernet.py',
+    './_base_/backbones/inceptionnext.py',
+    './_base_/datasets/ade20k_guarded.py',
+    './_base_/recipes/swin_upernet_160k.py',
+]
 dims = [128, 256, 512, 1024]
+crop_size = (512, 512)
 model = dict(
-    backbone=dict(
-        arch='base',
-        drop_path_rate=0.4,
-        init_cfg=dict(checkpoint=f'{ckpt_dir}/inceptionnext_base.pth')),
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(_base_.backbone, arch='base', drop_path_rate=0.4, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_base.pth')),
     decode_head=dict(in_channels=dims),
     auxiliary_head=dict(in_channels=dims[2]))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

@@ -68,3 +68,24 @@ DROP_PATH_RATES = {
     # schedule needs less regularisation. Halving ConvNeXt-T's UperNet 0.4 gives 0.2.
     ('convnext', 'fpn', 'tiny'): 0.2,
 }
+
+#: ConvNeXt's layer-/stage-wise lr decay, ``paramwise_cfg`` of StagedLRDecayOptimizerConstructor,
+#: for each config that trains with it: ``(family, head, arch) -> (decay_type, decay_rate,
+#: num_layers)``. The rates are ConvNeXt's for the recipe (MMSegmentation's ConvNeXt UperNet:
+#: stage-wise 0.9; MMDetection's ConvNeXt Mask R-CNN 3x: layer-wise 0.95, Cascade Mask R-CNN
+#: 3x: layer-wise 0.7), and ``num_layers`` is ConvNeXt's for the size class: 6 for T and smaller
+#: (ConvNeXt-T, 9 blocks in stage 2), 12 for S and B (27 blocks). Configs without an entry (the
+#: InceptionNeXt paper's UperNet and Semantic FPN recipes, and the baselines on them) use no lr
+#: decay. A test checks every config against this table.
+LR_DECAY = {
+    **{('convnest', 'upernet', arch): ('stage_wise', 0.9, 6)
+       for arch in ('atto', 'femto', 'pico', 'nano', 'tiny')},
+    ('convnest', 'upernet', 'small'): ('stage_wise', 0.9, 12),
+    ('convnest', 'upernet', 'base'): ('stage_wise', 0.9, 12),
+    **{(family, head, arch): ('layer_wise', rate, 12 if arch in ('small', 'base') else 6)
+       for head, rate in (('mask_rcnn', 0.95), ('cascade_mask_rcnn', 0.7))
+       for family, archs in (('inceptionnext', ('tiny', 'small', 'base')),
+                             ('convnest', ('atto', 'femto', 'pico', 'nano', 'tiny')))
+       for arch in archs},
+    ('convnext', 'mask_rcnn', 'tiny'): ('layer_wise', 0.95, 6),
+}

@@ -1,6 +1,7 @@
-"""Every segmentation config under configs/ parses, agrees with the drop-path table, builds,
-and runs; the ConvNeXt baselines differ from their InceptionNeXt configs in the backbone only
-(detection configs: tests/test_det_configs.py)."""
+"""Every segmentation config under configs/ parses, agrees with the drop-path and lr-decay
+tables, builds, and runs; no config stands more than two local levels above OpenMMLab's bases;
+the ConvNeXt baselines differ from their InceptionNeXt configs in the backbone only, the demo
+in data, size and schedule only (detection configs: tests/test_det_configs.py)."""
 import glob
 import os
 import os.path as osp
@@ -15,7 +16,8 @@ from mmengine.config import Config
 
 import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.openmmlab.runner import build_model
-from mmseg_inceptionnext.recipes import DROP_PATH_RATES
+from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
+from tests.config_diff import differences, not_covered, settings
 from tests.conftest import assert_baseline_differs_only_in_backbone
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -55,9 +57,14 @@ def test_paper_config_matches_recipe_table(path):
         assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999),
                                                    weight_decay=0.05)
         assert cfg.optim_wrapper.constructor == 'StagedLRDecayOptimizerConstructor'
-        assert cfg.optim_wrapper.paramwise_cfg == dict(decay_rate=0.9, decay_type='stage_wise')
+        decay_type, rate, num_layers = LR_DECAY[(family, head, ARCHS[short])]
+        assert cfg.optim_wrapper.paramwise_cfg == dict(decay_rate=rate, decay_type=decay_type,
+                                                       num_layers=num_layers)
         assert cfg.param_scheduler[1].end == 160000
+        assert cfg.model.test_cfg == dict(mode='slide', crop_size=(512, 512), stride=(341, 341))
     elif head == 'upernet':
+        assert (family, head, ARCHS[short]) not in LR_DECAY
+        assert 'constructor' not in cfg.optim_wrapper
         assert backbone.norm_cfg.type == 'SyncBN' and backbone.out_norm_cfg.type == 'SyncBN'
         assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
                                                    weight_decay=0.01)
@@ -85,6 +92,61 @@ def test_baseline_list_is_complete():
 def test_baseline_differs_from_its_config_only_in_the_backbone(path, monkeypatch):
     monkeypatch.setenv('CONVNEXT_CKPT_DIR', '/convnext')
     assert_baseline_differs_only_in_backbone(path, osp.basename(path).split('_')[0])
+
+
+ALL_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True))
+
+
+def local_depth(path):
+    """How many local config files stand in the longest inheritance chain from ``path`` (itself
+    included) down to OpenMMLab's own bases (``mmseg::`` / ``mmdet::``, which do not count)."""
+    bases = Config._get_base_files(path)
+    local = [osp.normpath(osp.join(osp.dirname(path), b)) for b in bases if '::' not in b]
+    return 1 + max((local_depth(b) for b in local), default=0)
+
+
+@pytest.mark.parametrize('path', ALL_CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
+def test_no_config_stands_more_than_two_local_levels_deep(path):
+    limit = 1 if '_base_' in path else 2
+    assert local_depth(path) <= limit
+
+
+def test_local_depth_counts_chains():
+    leaf = osp.join(ROOT, 'configs', 'upernet_inceptionnext_t_ade20k.py')
+    assert local_depth(leaf) == 2  # the leaf and its local bases
+    assert local_depth(osp.join(ROOT, 'configs', '_base_', 'models', 'upernet.py')) == 1
+
+
+def test_lr_decay_table_matches_the_configs():
+    """Every table entry has its config (checked there), and every config with lr decay has
+    an entry (segmentation here, detection in test_det_configs.py)."""
+    names = {osp.basename(p) for p in ALL_CONFIGS}
+    short = {v: k for k, v in ARCHS.items()}
+    for family, head, arch in LR_DECAY:
+        suffix = '_ade20k.py' if head == 'upernet' else '_fpn_3x_coco.py'
+        assert f'{head}_{family}_{short[arch]}{suffix}' in names, (family, head, arch)
+    for path in PAPER + BASELINES:
+        cfg = Config.fromfile(path)
+        head, family, s = re.match(r'(upernet|fpn)_(\w+?)_(\w)_', osp.basename(path)).groups()
+        assert ('constructor' in cfg.optim_wrapper) == ((family, head, ARCHS[s]) in LR_DECAY)
+
+
+def test_demo_config_differs_from_the_paper_config_only_in_data_size_and_schedule():
+    demo = osp.join(ROOT, 'configs', 'demo', 'upernet_inceptionnext_a_synthetic.py')
+    paper = osp.join(ROOT, 'configs', 'upernet_inceptionnext_t_ade20k.py')
+    differ = differences(settings(demo), settings(paper))
+    size = ['model.data_preprocessor.size', 'model.backbone.arch', 'model.backbone.drop_path_rate',
+            'model.backbone.init_cfg', 'model.decode_head.in_channels',
+            'model.decode_head.channels', 'model.decode_head.num_classes',
+            'model.auxiliary_head.in_channels', 'model.auxiliary_head.channels',
+            'model.auxiliary_head.num_classes']
+    data = ['train_dataloader', 'val_dataloader', 'test_dataloader']
+    schedule = ['optim_wrapper.optimizer.lr', 'param_scheduler', 'train_cfg.max_iters',
+                'train_cfg.val_interval', 'default_hooks.logger.interval',
+                'default_hooks.checkpoint.interval', 'default_hooks.checkpoint.max_keep_ckpts',
+                'default_hooks.visualization.draw', 'env_cfg.cudnn_benchmark',
+                'env_cfg.dist_cfg.backend', 'randomness']
+    assert differ and not not_covered(differ, size + data + schedule)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))

@@ -1,26 +1,24 @@
 # Baseline for speed / accuracy comparisons: UperNet + ConvNeXt-T (timm's implementation, through
 # the TimmConvNeXt backbone) on ADE20K with exactly the heads, data, schedule and optimizer of
-# the InceptionNeXt-T config it inherits (../upernet_inceptionnext_t_ade20k.py: 160k
-# iterations, AdamW lr 6e-5, weight decay 0.01, none on 'norm' parameters); only the backbone
-# differs. The 'norm' key still matches parameters (the blocks' LayerNorms and the output
-# norms), so the paramwise_cfg is inherited unchanged.
-# Backbone norms: ConvNeXt's own LayerNorms, and a LayerNorm over channels on each returned
-# stage as in ConvNeXt's segmentation code (the InceptionNeXt config uses SyncBN there).
+# ../upernet_inceptionnext_t_ade20k.py (the same bases: 160k iterations, AdamW lr 6e-5, weight
+# decay 0.01, none on 'norm' parameters); only the backbone differs (tests/test_configs.py
+# checks it). The 'norm' key still matches parameters (the blocks' LayerNorms and the output
+# norms), so the paramwise_cfg applies unchanged.
 # Drop path 0.4: ConvNeXt-T's own UperNet rate (mmseg_inceptionnext/recipes.py).
-# ConvNeXt paper's result with its own recipe (AdamW lr 1e-4, layer-wise lr decay), not ours:
-# 46.0 / 46.7 mIoU (single / multi-scale).
-#
-# Pretrained weights: ConvNeXt's official ImageNet-1k release. To use a local copy, set
-# CONVNEXT_CKPT_DIR to the directory holding convnext_tiny_1k_224.pth, or pass
-# --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth.
-_base_ = '../upernet_inceptionnext_t_ade20k.py'
-ckpt_dir = '{{$CONVNEXT_CKPT_DIR:https://dl.fbaipublicfiles.com/convnext}}'
+# ConvNeXt paper's result with its own recipe (AdamW lr 1e-4, stage-wise lr decay; ConvNeSt's
+# UperNet configs use that one), not ours: 46.0 / 46.7 mIoU (single / multi-scale).
+_base_ = [
+    '../_base_/models/upernet.py',
+    '../_base_/backbones/convnext.py',
+    '../_base_/datasets/ade20k_guarded.py',
+    '../_base_/recipes/swin_upernet_160k.py',
+]
+dims = [96, 192, 384, 768]
+crop_size = (512, 512)
 model = dict(
-    backbone=dict(
-        _delete_=True,  # InceptionNeXt's keys (norm_cfg, ...) do not apply
-        type='TimmConvNeXt',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.4,
-        out_norm_cfg=dict(type='ChannelsFirstLN', eps=1e-6),
-        init_cfg=dict(type='Pretrained', checkpoint=f'{ckpt_dir}/convnext_tiny_1k_224.pth')))
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(_base_.backbone, arch='tiny', drop_path_rate=0.4, init_cfg=dict(
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/convnext_tiny_1k_224.pth')),
+    decode_head=dict(in_channels=dims),
+    auxiliary_head=dict(in_channels=dims[2]))
+train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

@@ -1,10 +1,17 @@
 # The detection demo: Mask R-CNN + FPN + InceptionNeXt on the small synthetic COCO-layout dataset
 # that `python tools/demo_det.py` writes (6 classes of shapes, non-overlapping, polygon masks),
-# trained from scratch on a CPU in a few minutes. It inherits the paper-recipe config and changes
-# only data, size (atto backbone, 64-channel FPN and heads, 128x128 images, small anchors, fewer
-# sampled anchors / RoIs / proposals) and schedule (iteration-based, plain fp32 AdamW with a
-# from-scratch learning rate, no multi-scale augmentation).
-_base_ = '../mask_rcnn_inceptionnext_t_fpn_3x_coco.py'
+# trained from scratch on a CPU in a few minutes. It stands on the bases of the paper-recipe
+# config (../mask_rcnn_inceptionnext_t_fpn_3x_coco.py) and differs from it only in data, size
+# (atto backbone, 64-channel FPN and heads, 128x128 images, small anchors, fewer sampled
+# anchors / RoIs / proposals) and schedule (iteration-based, plain fp32 AdamW with a
+# from-scratch learning rate, no multi-scale augmentation); tests/test_det_configs.py checks
+# that.
+_base_ = [
+    '../_base_/models/mask_rcnn.py',
+    '../_base_/backbones/inceptionnext.py',
+    '../_base_/datasets/coco_instance_ms_guarded.py',
+    '../_base_/recipes/convnext_mask_rcnn_3x.py',
+]
 
 data_root = 'data/synthetic_coco/'
 metainfo = dict(
@@ -16,7 +23,7 @@ image_size = (128, 128)
 dims = [40, 80, 160, 320]
 channels = 64  # FPN width (256 in the paper config), shared by every head
 model = dict(
-    backbone=dict(arch='atto', drop_path_rate=0.0, init_cfg=None),
+    backbone=dict(_base_.backbone, arch='atto', drop_path_rate=0.0, init_cfg=None),
     neck=dict(in_channels=dims, out_channels=channels),
     rpn_head=dict(
         in_channels=channels,
@@ -51,7 +58,7 @@ test_pipeline = [
 ]
 dataset = dict(type='CocoDataset', data_root=data_root, metainfo=metainfo)
 # Bad training samples are skipped and counted (BadSampleGuard + BadSampleHook, README
-# "Reliability"); the paper config's hooks and checkpoint backend are inherited.
+# "Reliability"); the recipe's hooks and checkpoint backend are inherited.
 train_dataloader = dict(
     batch_size=4,
     num_workers=1,

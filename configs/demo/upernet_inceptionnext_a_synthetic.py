@@ -1,8 +1,14 @@
 # The README's demo: UperNet + InceptionNeXt on the small synthetic ADE20K-layout dataset that
 # `python tools/make_synthetic_data.py ade20k` writes (7 classes: background + 6 shapes), trained
-# from scratch on a CPU in about ten minutes. It inherits the paper config and changes only
-# data, size (atto backbone, 128-channel head, 128x128 images) and schedule.
-_base_ = '../upernet_inceptionnext_t_ade20k.py'
+# from scratch on a CPU in about ten minutes. It stands on the bases of the paper config
+# (../upernet_inceptionnext_t_ade20k.py) and differs from it only in data, size (atto backbone,
+# 128-channel head, 128x128 images) and schedule; tests/test_configs.py checks that.
+_base_ = [
+    '../_base_/models/upernet.py',
+    '../_base_/backbones/inceptionnext.py',
+    '../_base_/datasets/ade20k_guarded.py',
+    '../_base_/recipes/swin_upernet_160k.py',
+]
 
 data_root = 'data/synthetic_ade/ADEChallengeData2016'
 metainfo = dict(
@@ -14,7 +20,7 @@ crop_size = (128, 128)
 dims = [40, 80, 160, 320]
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(arch='atto', drop_path_rate=0.0, init_cfg=None),
+    backbone=dict(_base_.backbone, arch='atto', drop_path_rate=0.0, init_cfg=None),
     decode_head=dict(in_channels=dims, channels=128, num_classes=num_classes),
     auxiliary_head=dict(in_channels=dims[2], channels=64, num_classes=num_classes))
 
@@ -41,7 +47,7 @@ dataset = dict(
     seg_map_suffix='.png',
     reduce_zero_label=True)
 # Bad training samples are skipped and counted (BadSampleGuard + BadSampleHook, README
-# "Reliability"); the paper config's hooks and checkpoint backend are inherited.
+# "Reliability"); the recipe's hooks and checkpoint backend are inherited.
 train_dataloader = dict(
     batch_size=8,
     num_workers=1,

@@ -2,7 +2,7 @@
 
 1. writes a small synthetic dataset in ADE20K's layout (once; reused afterwards),
 2. trains UperNet + InceptionNeXt with the ``train`` command and the demo config, which
-   inherits the paper config and changes only data, size and schedule,
+   stands on the paper config's bases and differs only in data, size and schedule,
 3. evaluates mIoU on the held-out split with the ``test`` command's code path,
 4. writes a picture, image | ground truth | prediction, for a person to look at.
 

@@ -1,5 +1,8 @@
-# Semantic FPN (the model only) with an InceptionNeXt-T backbone, as in PVT / PoolFormer:
-# FPN with 256 channels, FPNHead with 128 channels.
+# Semantic FPN as in PVT's / PoolFormer's ADE20K recipe (the model only): FPN with 256
+# channels, FPNHead with 128 channels, SyncBN in the head (mmengine reverts it to BN when not
+# distributed). The backbone returns all four stages; its type and settings come from a
+# backbone base (_base_/backbones/) and the leaf config, and the leaf also sets
+# the neck's in_channels (the backbone's widths; it has no default here).
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
@@ -12,15 +15,9 @@ data_preprocessor = dict(
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='InceptionNeXt',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.1,
-        norm_cfg=norm_cfg,
-        out_norm_cfg=norm_cfg),
+    backbone=dict(out_indices=(0, 1, 2, 3)),
     neck=dict(
-        type='FPN', in_channels=[96, 192, 384, 768], out_channels=256, num_outs=4),
+        type='FPN', out_channels=256, num_outs=4),
     decode_head=dict(
         type='FPNHead',
         in_channels=[256, 256, 256, 256],

@@ -1,7 +1,9 @@
-# UperNet (the model only; leaf configs add data and schedule), with an InceptionNeXt-T
-# backbone by default (ConvNeSt leaves replace it). Backbone and heads use SyncBN, with a SyncBN
-# on each returned stage, as the InceptionNeXt authors advise for dense prediction. mmengine
-# reverts SyncBN to BN when not distributed.
+# UperNet as in Swin's and ConvNeXt's ADE20K recipes (the model only): UPerHead with 512
+# channels and pool scales (1, 2, 3, 6), an auxiliary FCNHead on stage 2 (256 channels, loss
+# weight 0.4), SyncBN in the heads (mmengine reverts it to BN when not distributed). The
+# backbone returns all four stages; its type and settings come from a backbone base
+# (_base_/backbones/) and the leaf config, and the leaf also sets
+# the heads' in_channels (the backbone's widths; they have no default here).
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
@@ -14,16 +16,9 @@ data_preprocessor = dict(
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='InceptionNeXt',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.2,
-        norm_cfg=norm_cfg,
-        out_norm_cfg=norm_cfg),
+    backbone=dict(out_indices=(0, 1, 2, 3)),
     decode_head=dict(
         type='UPerHead',
-        in_channels=[96, 192, 384, 768],
         in_index=[0, 1, 2, 3],
         pool_scales=(1, 2, 3, 6),
         channels=512,
@@ -34,7 +29,6 @@ model = dict(
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(
         type='FCNHead',
-        in_channels=384,
         in_index=2,
         channels=256,
         num_convs=1,

@@ -1,10 +1,10 @@
-# Cascade Mask R-CNN with FPN and an InceptionNeXt-T backbone (the model only; leaf configs
-# add data and schedule, and swap in other InceptionNeXt sizes or ConvNeSt). The detector is
-# mmdet's own Cascade Mask R-CNN base with the ResNet backbone replaced and, as in ConvNeXt's
-# COCO recipe, each of the three stages' box heads a "4conv1fc" head (4 shared 3x3 convs with
-# SyncBN, one 1024-d fc) regressing decoded boxes with a GIoU loss. The backbone uses SyncBN,
-# with a SyncBN on each returned stage, as the InceptionNeXt authors advise for dense
-# prediction; mmengine reverts SyncBN to BN when not distributed.
+# Cascade Mask R-CNN with FPN (the model only): MMDetection's own Cascade Mask R-CNN base
+# with its ResNet backbone removed and, as in ConvNeXt's COCO recipe, each of the three
+# stages' box heads a "4conv1fc" head (4 shared 3x3 convs with SyncBN, one 1024-d fc)
+# regressing decoded boxes with a GIoU loss; mmengine reverts SyncBN to BN when not
+# distributed. The backbone returns all four stages; its type and settings come from a
+# backbone base (_base_/backbones/) and the leaf config, and the leaf also sets the neck's
+# in_channels (the backbone's widths).
 _base_ = 'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py'
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
@@ -32,13 +32,7 @@ def _box_head(target_stds):  # a config-time helper; mmengine drops it from the 
 model = dict(
     backbone=dict(
         _delete_=True,  # ResNet's keys (depth, style, frozen_stages, ...) do not apply
-        type='InceptionNeXt',
-        arch='tiny',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.4,
-        norm_cfg=norm_cfg,
-        out_norm_cfg=norm_cfg),
-    neck=dict(in_channels=[96, 192, 384, 768]),
+        out_indices=(0, 1, 2, 3)),
     roi_head=dict(bbox_head=[
         _box_head([0.1, 0.1, 0.2, 0.2]),
         _box_head([0.05, 0.05, 0.1, 0.1]),
