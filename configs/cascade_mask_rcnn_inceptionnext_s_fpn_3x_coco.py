@@ -13,4 +13,3 @@ model = dict(
         type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_small.pth')),
     neck=dict(in_channels=dims))
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # as ConvNeXt-S/B recipes
-train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

@@ -15,4 +15,3 @@ model = dict(
     backbone=dict(_base_.backbone, arch='atto', drop_path_rate=0.0, init_cfg=dict(
         type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_atto.pth')),
     neck=dict(in_channels=dims))
-train_dataloader = dict(batch_size=4)  # x 8 GPUs = 32

@@ -13,4 +13,3 @@ model = dict(
     backbone=dict(_base_.backbone, arch='nano', drop_path_rate=0.2, init_cfg=dict(
         type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/convnest_nano.pth')),
     neck=dict(in_channels=dims))
-train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

@@ -15,4 +15,3 @@ model = dict(
     backbone=dict(_base_.backbone, arch='tiny', drop_path_rate=0.4, init_cfg=dict(
         type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_tiny.pth')),
     neck=dict(in_channels=dims))
-train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16

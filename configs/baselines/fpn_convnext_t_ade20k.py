@@ -19,4 +19,3 @@ model = dict(
     backbone=dict(_base_.backbone, arch='tiny', drop_path_rate=0.2, init_cfg=dict(
         type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/convnext_tiny_1k_224.pth')),
     neck=dict(in_channels=dims))
-train_dataloader = dict(batch_size=4)  # x 8 GPUs = 32

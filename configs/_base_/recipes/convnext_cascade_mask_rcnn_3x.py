@@ -1,7 +1,7 @@
 # ConvNeXt's 3x training recipe for Cascade Mask R-CNN on COCO (MMDetection's
 # convnext/cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py): as
 # convnext_mask_rcnn_3x.py but AdamW lr 2e-4 and layer-wise lr decay 0.7 (num_layers 6; 12
-# for S and B sizes: the leaves set it). Batch 16 (8 GPUs x 2).
+# for S and B sizes: the leaves set it). Batch 16 (8 GPUs x 2, MMDetection's COCO base).
 #
 # Reliability (README): as in convnext_mask_rcnn_3x.py, BadSampleHook and NonFiniteCheckHook,
 # and checkpoints written atomically.

@@ -2,7 +2,7 @@
 # 500-iteration warm-up) with the optimizer of ConvNeXt's 3x recipe (convnext_mask_rcnn_3x.py:
 # AdamW lr 1e-4, weight decay 0.05, layer-wise lr decay 0.95 with num_layers 6, mixed
 # precision); MMDetection's default runtime. A shorter, cheaper run for comparisons, not a
-# paper setting. Batch 16 (8 GPUs x 2).
+# paper setting. Batch 16 (8 GPUs x 2, MMDetection's COCO base).
 #
 # Reliability (README): as in convnext_mask_rcnn_3x.py, BadSampleHook and NonFiniteCheckHook,
 # and checkpoints written atomically.

@@ -5,7 +5,8 @@
 # this package's StagedLRDecayOptimizerConstructor (the same learning rates as MMDetection's
 # LearningRateDecayOptimizerConstructor gives ConvNeXt, tests/test_optim.py), mixed precision;
 # MMDetection's 1x schedule stretched to 36 epochs, lr steps (x0.1) at epochs 27 and 33 after
-# a 1000-iteration linear warm-up; MMDetection's default runtime. Batch 16 (8 GPUs x 2).
+# a 1000-iteration linear warm-up; MMDetection's default runtime. Batch 16 (8 GPUs x 2,
+# MMDetection's COCO base).
 #
 # Reliability (README): bad training samples are skipped and counted (BadSampleGuard in the
 # dataset base, BadSampleHook here), bad evaluation samples are an error naming the file, a

@@ -1,7 +1,7 @@
 # The training recipe the InceptionNeXt paper uses for Semantic FPN on ADE20K (PVT's /
 # PoolFormer's): AdamW lr 2e-4, weight decay 1e-4, poly decay (power 0.9) over 40k
-# iterations, on MMSegmentation's 40k schedule and default runtime. Batch 32 (8 GPUs x 4; the
-# leaves set 4 per GPU).
+# iterations, on MMSegmentation's 40k schedule and default runtime. Batch 32 (8 GPUs x 4,
+# MMSegmentation's ADE20K base).
 #
 # Reliability (README): as in swin_upernet_160k.py, BadSampleHook and NonFiniteCheckHook, and
 # checkpoints written atomically.
