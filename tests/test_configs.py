@@ -3,6 +3,7 @@ tables, builds, and runs; no config stands more than two local levels above Open
 the ConvNeXt baselines differ from their InceptionNeXt configs in the backbone only, the demo
 in data, size and schedule only (detection configs: tests/test_det_configs.py)."""
 import glob
+import json
 import os
 import os.path as osp
 import re
@@ -228,3 +229,30 @@ def test_user_config_elsewhere_inherits_ours(tmp_path):
                           text=True, env=env)
     assert proc.returncode != 0
     assert "'mmseg_inceptionnext::nope.py' is not a config of mmseg_inceptionnext" in proc.stderr
+
+
+def test_readme_config_from_our_bases_reads_elsewhere(tmp_path):
+    """The README's config made of our bases (``_base_.backbone``, ``_base_.ckpt_dir``) reads
+    outside the repository: InceptionNeXt-S with ConvNeXt's UperNet recipe."""
+    readme = open(osp.join(ROOT, 'README.md')).read()
+    block = readme.split('Or put a new combination together from the bases')[1]
+    block = block.split('```python\n')[1].split('```')[0]
+    (tmp_path / 'mine.py').write_text(block)
+    code = textwrap.dedent('''
+        import json
+        from mmengine.config import Config
+        cfg = Config.fromfile('mine.py')
+        b = cfg.model.backbone
+        print(json.dumps([b.type, b.arch, b.norm_cfg.type, b.out_indices, b.init_cfg.checkpoint,
+                          cfg.optim_wrapper.constructor, cfg.optim_wrapper.paramwise_cfg,
+                          cfg.model.decode_head.in_channels, cfg.train_dataloader.batch_size]))
+    ''')
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    env['INCEPTIONNEXT_CKPT_DIR'] = '/weights'
+    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.splitlines()[-1]) == [
+        'InceptionNeXt', 'small', 'SyncBN', [0, 1, 2, 3], '/weights/inceptionnext_small.pth',
+        'StagedLRDecayOptimizerConstructor',
+        dict(decay_rate=0.9, decay_type='stage_wise', num_layers=12), [96, 192, 384, 768], 2]
