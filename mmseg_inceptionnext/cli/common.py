@@ -2,6 +2,10 @@
 options of the two demos."""
 import argparse
 import os
+import subprocess
+import sys
+import time
+from typing import Dict, List, Tuple
 
 from mmengine.config import DictAction
 
@@ -48,3 +52,32 @@ def demo_parser(description: str, *, config: str, data_root: str,
                         help='training iterations, at least 2 (default: the config)')
     parser.add_argument('--panel-images', type=int, default=4)
     return parser
+
+
+def train_then_test(config: str, work_dir: str, train_options: List[str],
+                    test_options: Dict[str, str], tag: str) -> Tuple[str, dict, float]:
+    """Train ``config`` with the ``train`` command in a child process, then evaluate its last
+    checkpoint with the ``test`` command's code path: the demos' shared middle.
+
+    Args:
+        config: Config path or ``mmseg_inceptionnext::NAME``.
+        work_dir: Training work directory (the test writes to ``work_dir/test``).
+        train_options: ``key=value`` overrides for training.
+        test_options: Overrides for testing.
+        tag: Prefix of the printed lines, e.g. ``'[demo]'``.
+
+    Returns:
+        ``(checkpoint, metrics, seconds the training took)``.
+    """
+    cmd = [sys.executable, '-m', 'mmseg_inceptionnext', 'train', config, '--work-dir',
+           work_dir, '--cfg-options', *train_options]
+    print(tag, 'training:', ' '.join(cmd), flush=True)
+    start = time.time()
+    subprocess.run(cmd, check=True)
+    seconds = time.time() - start
+    with open(os.path.join(work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    from mmseg_inceptionnext.openmmlab.runner import test
+    metrics = test(config, checkpoint, work_dir=os.path.join(work_dir, 'test'),
+                   cfg_options=test_options)
+    return checkpoint, metrics, seconds

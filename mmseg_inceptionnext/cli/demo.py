@@ -11,7 +11,6 @@
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 
@@ -21,7 +20,7 @@ from PIL import Image
 from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 
-from .common import demo_parser
+from .common import demo_parser, train_then_test
 
 CONFIG = 'mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py'
 
@@ -50,17 +49,8 @@ def main(argv=None):
                f'test_dataloader.dataset.data_root={data_root}']
     if args.iters:
         options += schedule_options(args.iters, 'poly')
-    cmd = [sys.executable, '-m', 'mmseg_inceptionnext', 'train', args.config, '--work-dir',
-           args.work_dir, '--cfg-options', *options]
-    print('[demo] training:', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
-    train_seconds = time.time() - start
-
-    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
-    from mmseg_inceptionnext.openmmlab.runner import test
-    metrics = test(args.config, checkpoint, work_dir=osp.join(args.work_dir, 'test'),
-                   cfg_options={k: v for k, v in (o.split('=', 1) for o in options[:3])})
+    checkpoint, metrics, train_seconds = train_then_test(
+        args.config, args.work_dir, options, dict(o.split('=', 1) for o in options[:3]), '[demo]')
 
     from mmseg_inceptionnext.openmmlab.inference import comparison_panel, load_segmentor
     model = load_segmentor(args.config, checkpoint)

@@ -13,8 +13,6 @@
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 
 from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
@@ -22,7 +20,7 @@ from mmseg_inceptionnext.openmmlab.det_inference import prediction_panel
 from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_coco_like
 
-from .common import demo_parser
+from .common import demo_parser, train_then_test
 
 CONFIG = 'mmseg_inceptionnext::demo/mask_rcnn_inceptionnext_a_synthetic.py'
 
@@ -64,17 +62,9 @@ def main(argv=None):
     options = data_options(args.data_root)
     if args.iters:
         options += schedule_options(args.iters, 'step')
-    cmd = [sys.executable, '-m', 'mmseg_inceptionnext', 'train', args.config, '--work-dir',
-           args.work_dir, '--cfg-options', *options]
-    print('[demo_det] training:', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
-    train_seconds = time.time() - start
-
-    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
-    from mmseg_inceptionnext.openmmlab.runner import test
-    metrics = test(args.config, checkpoint, work_dir=osp.join(args.work_dir, 'test'),
-                   cfg_options=dict(o.split('=', 1) for o in data_options(args.data_root)))
+    checkpoint, metrics, train_seconds = train_then_test(
+        args.config, args.work_dir, options,
+        dict(o.split('=', 1) for o in data_options(args.data_root)), '[demo_det]')
 
     picture = prediction_panel(args.config, checkpoint, args.data_root,
                                osp.join(args.work_dir, 'demo_det_predictions.png'),
