@@ -53,6 +53,11 @@ def nonfinite_entries(obj: Any, prefix: str = '') -> List[str]:
             for name in nonfinite_entries(value, f'{prefix}.{key}' if prefix else str(key))]
 
 
+def nonfinite_trained_state(checkpoint: dict) -> List[str]:
+    """Names of the non-finite tensors in a checkpoint's weights, optimizer and EMA state."""
+    return [name for key in _TRAINED_STATE for name in nonfinite_entries(checkpoint.get(key), key)]
+
+
 def last_good_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint mmengine's ``last_checkpoint`` file names, if it exists. Every
     checkpoint a run with this hook writes is finite, so this is the last good one."""
@@ -207,8 +212,7 @@ class NonFiniteCheckHook(Hook):
 
     # checkpoints --------------------------------------------------------------------------
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        bad = [name for key in _TRAINED_STATE
-               for name in nonfinite_entries(checkpoint.get(key), key)]
+        bad = nonfinite_trained_state(checkpoint)
         if not bad:
             return
         good = last_good_checkpoint(runner.work_dir)
@@ -220,8 +224,7 @@ class NonFiniteCheckHook(Hook):
             f'the learning rate or clip gradients (optim_wrapper.clip_grad).')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        bad = [name for key in _TRAINED_STATE
-               for name in nonfinite_entries(checkpoint.get(key), key)]
+        bad = nonfinite_trained_state(checkpoint)
         if bad:
             source = getattr(runner, '_load_from', None) or 'The checkpoint'
             raise NonFiniteCheckpointError(
