@@ -3,9 +3,12 @@ like-for-like comparisons with InceptionNeXt and ConvNeSt: the same heads and sc
 maintained ConvNeXt implementation, timm's, rather than a copy of ConvNeXt's code.
 
 This file holds the :class:`TimmConvNeXt` backbone (registered in MMSegmentation and
-MMDetection). The key conversion of the official facebookresearch checkpoint layout onto
-timm's (with timm's own ``checkpoint_filter_fn``) is pure code in
-:mod:`mmseg_inceptionnext.models.convnext_keys`.
+MMDetection). It shares the backbone contract of InceptionNeXt and ConvNeSt: the OpenMMLab
+side (``init_cfg``, ``frozen_stages``, ``norm_eval``, ``with_cp``), the output norms
+(:class:`~mmseg_inceptionnext.models.base.OutputNorms`) and the one checkpoint loader, to
+which it adds only its :meth:`TimmConvNeXt.checkpoint_format`. The key conversion of the
+official facebookresearch layout onto timm's (with timm's own ``checkpoint_filter_fn``) is
+pure code in :mod:`mmseg_inceptionnext.models.convnext_keys`.
 """
 from __future__ import annotations
 
@@ -57,9 +60,10 @@ class TimmConvNeXt(OpenMMLabBackboneMixin, OutputNorms, BaseModule):
             are LayerNorms, so only BN output norms are affected). Default: False.
         with_cp: Activation checkpointing of every block (timm's). Default: False.
         init_cfg: e.g. ``dict(type='Pretrained', checkpoint='convnext_tiny_1k_224.pth')``
-            (also ``prefix``, ``map_location``, ``unsafe_pickle``). Official and timm
-            checkpoints load strictly, head and final norm dropped; the ``norm{i}`` output
-            norms keep their initialisation unless the checkpoint has them.
+            (also ``prefix``, ``map_location``, ``unsafe_pickle``, ``download_timeout``,
+            as the other backbones). Official and timm checkpoints load strictly, head and
+            final norm dropped; the ``norm{i}`` output norms keep their initialisation
+            unless the checkpoint has them.
     """
 
     #: Environment variable the baseline configs read the directory of weights from.
