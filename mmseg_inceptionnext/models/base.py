@@ -8,6 +8,8 @@ the norms differ. This module holds the parts they share, in plain torch:
 * argument resolution (``arch`` tables, ``out_indices``, the drop-path ramp),
 * :class:`PadConv2d`, a patchify convolution that pads odd inputs,
 * :class:`Stage` (downsample + blocks, with optional activation checkpointing),
+* :class:`OutputNorms`, ``out_indices`` and the output norms ``norm{i}`` (also used by
+  the OpenMMLab ``TimmConvNeXt``),
 * :class:`StagedBackbone`, the stem/stages/output-norm forward pass.
 
 Nothing here imports mmcv, mmengine, mmseg or mmdet (timm.layers only).
@@ -21,6 +23,8 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from timm.layers import trunc_normal_
 from torch import nn
+
+from .checkpoint import CheckpointFormat
 
 NUM_STAGES = 4
 NormLayer = Callable[[int], nn.Module]
@@ -199,16 +203,17 @@ class Stage(nn.Module):
         return self.blocks(x)
 
 
-class StagedBackbone(nn.Module):
-    """Stem + four :class:`Stage` s, returning the chosen stage outputs.
+class OutputNorms:
+    """``out_indices`` and the optional norm ``norm{i}`` on each returned stage: the one way
+    every backbone of this package (an ``nn.Module`` with ``dims``) sets up its outputs.
 
-    Subclasses build ``stem`` and ``stages`` from their variant table and call
-    :meth:`_init_outputs`. Returned maps have strides 4, 8, 16 and 32.
+    Call :meth:`_init_outputs` in ``__init__`` once the stages exist, and pass the stage
+    outputs through :meth:`_norm_outputs` in ``forward``.
     """
 
-    in_channels: int
     dims: Tuple[int, ...]
     out_indices: Tuple[int, ...]
+    has_out_norms: bool = False
 
     def _init_outputs(self, out_indices: Union[int, Sequence[int]],
                       out_norm_layer: NormLayer | None) -> None:
@@ -219,15 +224,41 @@ class StagedBackbone(nn.Module):
             for i in self.out_indices:
                 self.add_module(f'norm{i}', out_norm_layer(self.dims[i]))
 
-    def set_grad_checkpointing(self, enable: bool = True) -> None:
-        """Recompute each block's activations in the backward pass to save memory."""
-        for stage in self.stages:
-            stage.grad_checkpointing = enable
+    def _norm_outputs(self, feats: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
+        """The outputs of the stages in ``out_indices``, through their norms if any."""
+        if not self.has_out_norms:
+            return tuple(feats)
+        return tuple(getattr(self, f'norm{i}')(f) for i, f in zip(self.out_indices, feats))
 
     @property
     def out_channels(self) -> List[int]:
         """Channels of the returned maps, in order (what a neck's ``in_channels`` must be)."""
         return [self.dims[i] for i in self.out_indices]
+
+    def out_norm_prefixes(self) -> Tuple[str, ...]:
+        """Key prefixes of the output norms, which classification checkpoints never hold."""
+        return tuple(f'norm{i}.' for i in self.out_indices) if self.has_out_norms else ()
+
+
+class StagedBackbone(OutputNorms, nn.Module):
+    """Stem + four :class:`Stage` s, returning the chosen stage outputs.
+
+    Subclasses build ``stem`` and ``stages`` from their variant table and call
+    :meth:`_init_outputs`. Returned maps have strides 4, 8, 16 and 32. Checkpoints hold
+    the same key names, so :meth:`checkpoint_format` converts nothing.
+    """
+
+    in_channels: int
+
+    def set_grad_checkpointing(self, enable: bool = True) -> None:
+        """Recompute each block's activations in the backward pass to save memory."""
+        for stage in self.stages:
+            stage.grad_checkpointing = enable
+
+    def checkpoint_format(self) -> CheckpointFormat:
+        """How :func:`~.checkpoint.load_backbone_weights` reads checkpoints into this model:
+        keys as they are, the output norms optional."""
+        return CheckpointFormat(optional_prefixes=self.out_norm_prefixes())
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a ValueError naming the problem if ``x`` is not an NCHW image batch."""
@@ -241,5 +272,5 @@ class StagedBackbone(nn.Module):
         for i, stage in enumerate(self.stages):
             x = stage(x)
             if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x) if self.has_out_norms else x)
-        return tuple(outs)
+                outs.append(x)
+        return self._norm_outputs(outs)

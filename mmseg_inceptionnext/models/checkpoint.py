@@ -15,6 +15,8 @@ pickled code is refused unless the caller passes ``unsafe_pickle=True``. URLs ar
 once into torch hub's cache (``<torch hub dir>/checkpoints/<file name>``) with a timeout,
 so that a machine without network access fails in seconds with the file name to provide.
 Loading is all-or-nothing: every mismatch is reported before any weight is copied.
+:func:`load_backbone_weights` is the one loading path of every backbone; a family adds
+only its :class:`CheckpointFormat` (key conversion, optional keys, names for errors).
 Plain torch only.
 """
 from __future__ import annotations
@@ -28,7 +30,8 @@ import urllib.parse
 import urllib.request
 import zipfile
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -235,13 +238,19 @@ def to_backbone_state_dict(state_dict: Mapping[str, torch.Tensor],
 
 
 def describe_layout(state_dict: Mapping[str, torch.Tensor]) -> str:
-    """Summarise ``depths``/``dims`` of a staged-backbone state dict, for error messages."""
+    """Summarise ``depths``/``dims`` of a staged-backbone state dict, for error messages.
+
+    The keys may sit under a prefix (TimmConvNeXt's ``model.``), found from the block keys.
+    """
+    root = next((m.group(1) for k in state_dict
+                 for m in [re.match(r'(.*?)stages\.\d+\.blocks\.\d+\.', k)] if m), '')
     depths, dims = [], []
     for i in range(4):
         blocks = {int(m.group(1)) for k in state_dict
-                  for m in [re.match(rf'stages\.{i}\.blocks\.(\d+)\.', k)] if m}
+                  for m in [re.match(rf'{re.escape(root)}stages\.{i}\.blocks\.(\d+)\.', k)] if m}
         depths.append(max(blocks) + 1 if blocks else 0)
-        conv = state_dict.get('stem.0.weight' if i == 0 else f'stages.{i}.downsample.1.weight')
+        conv = state_dict.get(root + ('stem.0.weight' if i == 0 else
+                                      f'stages.{i}.downsample.1.weight'))
         dims.append(int(conv.shape[0]) if conv is not None and conv.dim() > 0 else None)
     return f'depths={tuple(depths)}, dims={tuple(dims)}'
 
@@ -275,44 +284,94 @@ def check_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tensor], *
     return problems
 
 
+@dataclass(frozen=True)
+class CheckpointFormat:
+    """A backbone family's part in loading checkpoints; :func:`load_backbone_weights` does
+    the rest (reading, unwrapping, the ``backbone.`` prefix, the strict check, the load).
+
+    A backbone offers its format as ``model.checkpoint_format()``.
+
+    Attributes:
+        convert: The family's key conversion: a pure ``dict -> dict`` function from a
+            checkpoint's backbone tensors (after :func:`to_backbone_state_dict`) to the
+            model's key names. Default: the keys are the model's already.
+        optional_prefixes: Model keys a checkpoint may lack (output norms, which
+            classification checkpoints never hold).
+        unused_prefixes: Converted keys of modules the model leaves out on purpose (stages
+            after the last returned one): dropped, not reported.
+        family: The family, as errors name it (default: the model's class name).
+        model_name: The model, as errors name it (default: ``this <class name>``).
+        model_layout: The model's depths and dims, as errors state them (default: read
+            from its state dict).
+        archs: Arch names the fix of a mismatch lists.
+        other_layouts: The further key layouts the family accepts, for the error when no
+            key matches.
+    """
+
+    convert: Callable[[StateDict], StateDict] = OrderedDict
+    optional_prefixes: Tuple[str, ...] = ()
+    unused_prefixes: Tuple[str, ...] = ()
+    family: str = ''
+    model_name: str = ''
+    model_layout: str = ''
+    archs: Tuple[str, ...] = ()
+    other_layouts: str = ''
+
+
 def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional[str] = None,
-                          optional_prefixes: Sequence[str] = (), map_location: Any = 'cpu',
-                          unsafe_pickle: bool = False,
+                          checkpoint_format: Optional[CheckpointFormat] = None,
+                          map_location: Any = 'cpu', unsafe_pickle: bool = False,
                           download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> StateDict:
     """Load a checkpoint into a backbone strictly, or raise without touching it.
+
+    The one loading path of every backbone of this package: :func:`read_checkpoint`
+    (tensors only), :func:`extract_state_dict`, :func:`to_backbone_state_dict`, the
+    family's key conversion, :func:`check_state_dict`, then the load.
 
     Args:
         model: The backbone.
         checkpoint: Path or URL of the checkpoint.
         prefix: Sub-tree of the checkpoint to load (``None``: detect ``backbone.``).
-        optional_prefixes: Model keys the checkpoint may lack (output norms).
+        checkpoint_format: The family's conversion and names (default: the model's
+            ``checkpoint_format()``, else keys taken as they are).
         map_location: Passed to ``torch.load``.
         unsafe_pickle: Allow pickled objects (trusted files only).
         download_timeout: Seconds a URL download may wait for the server.
 
     Returns:
-        The state dict that was loaded.
+        The state dict that was loaded, in the model's key names.
 
     Raises:
         CheckpointError: When the checkpoint cannot be read or does not fit; the
             message lists mismatched, missing and unexpected keys with shapes.
     """
+    fmt = checkpoint_format
+    if fmt is None:
+        fmt = model.checkpoint_format() if hasattr(model, 'checkpoint_format') else \
+            CheckpointFormat()
     raw = extract_state_dict(read_checkpoint(checkpoint, map_location=map_location,
                                              unsafe_pickle=unsafe_pickle,
                                              download_timeout=download_timeout))
-    sd = to_backbone_state_dict(raw, prefix)
+    converted = fmt.convert(to_backbone_state_dict(raw, prefix))
+    sd = OrderedDict((k, v) for k, v in converted.items()
+                     if not k.startswith(fmt.unused_prefixes))
     own = model.state_dict()
-    model_name = type(model).__name__
     if not any(k in own for k in sd):
-        raise CheckpointError(f'Checkpoint {checkpoint!r} holds no {model_name} backbone '
-                              f'weights: none of its keys matches a backbone parameter. Its keys '
-                              f'look like {_sample(raw)}; expected keys like {_sample(own)}.')
-    problems = check_state_dict(model, sd, optional_prefixes=optional_prefixes)
+        named = f' for {fmt.model_name}' if fmt.model_name else ''
+        raise CheckpointError(f'Checkpoint {checkpoint!r} holds no '
+                              f'{fmt.family or type(model).__name__} backbone weights{named}: '
+                              f'none of its keys matches a backbone parameter. Its keys look '
+                              f'like {_sample(raw)}; expected keys like '
+                              f'{_sample(own)}{fmt.other_layouts}.')
+    problems = check_state_dict(model, sd, optional_prefixes=fmt.optional_prefixes)
     if problems:
+        layout = fmt.model_layout or f'the model has {describe_layout(own)}'
+        archs = f' (one of {list(fmt.archs)})' if fmt.archs else ''
         raise CheckpointError(
-            f'Checkpoint {checkpoint!r} does not fit this {model_name} (nothing was loaded). '
-            f'The checkpoint has {describe_layout(sd)}; the model has {describe_layout(own)}. '
-            f'Pick the arch the checkpoint was trained with, or the checkpoint of this arch.\n  '
+            f'Checkpoint {checkpoint!r} does not fit '
+            f'{fmt.model_name or "this " + type(model).__name__} (nothing was loaded). The '
+            f'checkpoint has {describe_layout(converted)}; {layout}. Pick the arch the '
+            f'checkpoint was trained with{archs}, or the checkpoint of this arch.\n  '
             + '\n  '.join(problems))
     model.load_state_dict(sd, strict=False)
     return sd

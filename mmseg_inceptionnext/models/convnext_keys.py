@@ -1,6 +1,8 @@
 """timm's ConvNeXt, the baselines' backbone, seen from its checkpoints: the arch names the
-installed timm offers, and the key conversion of the official facebookresearch release onto
-timm's names. Pure code on torch and timm (no OpenMMLab): the OpenMMLab backbone is
+installed timm offers, the key conversion of the official facebookresearch release onto
+timm's names, and the ConvNeXt family's key conversion for the shared loader
+(:func:`mmseg_inceptionnext.models.checkpoint.load_backbone_weights`). Pure code on torch and
+timm (no OpenMMLab): the OpenMMLab backbone is
 :class:`mmseg_inceptionnext.openmmlab.timm_convnext.TimmConvNeXt`."""
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import torch
 from timm.models.convnext import checkpoint_filter_fn
 
 from .checkpoint import StateDict
+
+#: Keys of timm's ConvNeXt that a headless backbone never has: classifier head, final norm.
+TIMM_HEAD_PREFIXES = ('head.', 'norm_pre.')
 
 
 def convnext_archs() -> List[str]:
@@ -63,4 +68,32 @@ def convnext_to_timm_keys(state_dict: Mapping[str, torch.Tensor],
     out = OrderedDict()
     for key, value in state_dict.items():
         out.update(checkpoint_filter_fn({key: value}, _ShapesFor(model_state, value)))
+    return out
+
+
+def convnext_backbone_keys(state_dict: Mapping[str, torch.Tensor],
+                           timm_state: Mapping[str, torch.Tensor]) -> StateDict:
+    """Map a ConvNeXt checkpoint's backbone tensors onto ``TimmConvNeXt``'s key names:
+    ``model.*`` for timm's network, other keys (the output norms ``norm{i}.*``) as they are.
+
+    Accepts the official release and timm's layout (converted by
+    :func:`convnext_to_timm_keys`, classifier head and final norm dropped) and the
+    backbone's own layout (``model.*`` keys, e.g. from an OpenMMLab checkpoint once its
+    ``backbone.`` prefix is gone). A pure function: the input is not modified.
+
+    Args:
+        state_dict: Backbone tensors, as :func:`~.checkpoint.to_backbone_state_dict` returns.
+        timm_state: The backbone's timm network's state dict (for timm's reshapes).
+
+    Returns:
+        A new dict in ``TimmConvNeXt``'s key names.
+    """
+    own_layout = any(k.startswith('model.') for k in state_dict)
+    timm_sd = OrderedDict((k[len('model.'):], v) for k, v in state_dict.items()
+                          if k.startswith('model.')) if own_layout else state_dict
+    out = OrderedDict((f'model.{k}', v)
+                      for k, v in convnext_to_timm_keys(timm_sd, timm_state).items()
+                      if not k.startswith(TIMM_HEAD_PREFIXES))
+    if own_layout:
+        out.update((k, v) for k, v in state_dict.items() if not k.startswith('model.'))
     return out

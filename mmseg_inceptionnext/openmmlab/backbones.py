@@ -99,10 +99,15 @@ class FrozenStagesMixin:
 
 
 class OpenMMLabBackboneMixin(FrozenStagesMixin):
-    """The OpenMMLab side of a :class:`~mmseg_inceptionnext.models.StagedBackbone`.
+    """The OpenMMLab side of every backbone of this package: ``init_cfg`` (a Pretrained
+    checkpoint loaded strictly by the one loader,
+    :func:`~mmseg_inceptionnext.models.checkpoint.load_backbone_weights`), ``frozen_stages``,
+    ``norm_eval`` and ``with_cp``.
 
-    Subclasses list it first, the pure network second and ``BaseModule`` last, and
-    call :meth:`_setup_openmmlab` at the end of ``__init__``.
+    Subclasses list it first and ``BaseModule`` last, with the network in between (a
+    :class:`~mmseg_inceptionnext.models.StagedBackbone`, or an ``nn.Module`` with the same
+    ``stem``/``stages``, ``set_grad_checkpointing`` and ``checkpoint_format``, as
+    ``TimmConvNeXt``), and call :meth:`_setup_openmmlab` at the end of ``__init__``.
     """
 
     #: Environment variable our configs read the directory of pretrained weights from.
@@ -116,10 +121,6 @@ class OpenMMLabBackboneMixin(FrozenStagesMixin):
         self.set_grad_checkpointing(with_cp)
         self._set_freezing(frozen_stages, norm_eval)
 
-    def optional_checkpoint_prefixes(self) -> Sequence[str]:
-        """Model keys a classification checkpoint lacks: the per-stage output norms."""
-        return tuple(f'norm{i}.' for i in self.out_indices) if self.has_out_norms else ()
-
     def init_weights(self) -> None:
         """Load ``init_cfg=dict(type='Pretrained', checkpoint=...)`` strictly, or defer to
         mmengine for any other ``init_cfg``.
@@ -128,41 +129,22 @@ class OpenMMLabBackboneMixin(FrozenStagesMixin):
         when present), ``map_location``, ``unsafe_pickle`` (default False) and
         ``download_timeout`` (seconds, for URLs).
         """
-        def load(checkpoint: str, **kwargs: Any) -> None:
-            load_backbone_weights(self, checkpoint,
-                                  optional_prefixes=self.optional_checkpoint_prefixes(), **kwargs)
-
-        if not init_from_pretrained(self, load):
+        cfg = self.init_cfg
+        if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
             super().init_weights()
-
-
-def init_from_pretrained(module: BaseModule, load: Callable[..., Any]) -> bool:
-    """Load ``module.init_cfg=dict(type='Pretrained', ...)`` with ``load`` and log it.
-
-    Args:
-        module: A backbone whose ``init_cfg`` was checked by :func:`check_init_cfg`.
-        load: Called as ``load(checkpoint, prefix=..., map_location=..., unsafe_pickle=...)``;
-            it loads strictly or raises.
-
-    Returns:
-        ``True`` if weights were loaded, ``False`` if ``init_cfg`` is not a Pretrained dict
-        (the caller then defers to mmengine).
-    """
-    cfg = module.init_cfg
-    if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
-        return False
-    try:
-        load(cfg['checkpoint'], prefix=cfg.get('prefix'),
-             map_location=cfg.get('map_location', 'cpu'),
-             unsafe_pickle=cfg.get('unsafe_pickle', False),
-             download_timeout=cfg.get('download_timeout', DEFAULT_DOWNLOAD_TIMEOUT))
-    except (CheckpointDownloadError, FileNotFoundError) as exc:
-        # the message holds the cause; the chain of urllib tracebacks would only bury it
-        raise type(exc)(unavailable_weights_message(module, cfg['checkpoint'], exc)) from None
-    print_log(f"{type(module).__name__}: loaded all backbone weights from {cfg['checkpoint']}",
-              logger=MMLogger.get_current_instance())
-    module._is_init = True
-    return True
+            return
+        try:
+            load_backbone_weights(
+                self, cfg['checkpoint'], prefix=cfg.get('prefix'),
+                map_location=cfg.get('map_location', 'cpu'),
+                unsafe_pickle=cfg.get('unsafe_pickle', False),
+                download_timeout=cfg.get('download_timeout', DEFAULT_DOWNLOAD_TIMEOUT))
+        except (CheckpointDownloadError, FileNotFoundError) as exc:
+            # the message holds the cause; the chain of urllib tracebacks would only bury it
+            raise type(exc)(unavailable_weights_message(self, cfg['checkpoint'], exc)) from None
+        print_log(f"{type(self).__name__}: loaded all backbone weights from {cfg['checkpoint']}",
+                  logger=MMLogger.get_current_instance())
+        self._is_init = True
 
 
 def unavailable_weights_message(module: BaseModule, checkpoint: str, exc: Exception) -> str:
