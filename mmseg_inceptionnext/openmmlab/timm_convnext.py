@@ -41,9 +41,9 @@ class TimmConvNeXt(OpenMMLabBackboneMixin, OutputNorms, BaseModule):
     sizes that are not multiples of the stride are floored, as in timm and the
     official code.
 
-    Stage-wise lr decay is not supported: this package's
-    ``StagedLRDecayOptimizerConstructor`` raises for this backbone, and MMSegmentation's
-    ``LearningRateDecayOptimizerConstructor`` expects mmpretrain's parameter names.
+    Layer- and stage-wise lr decay: this package's ``StagedLRDecayOptimizerConstructor``
+    (ConvNeXt's rule, places from :meth:`stage_modules`); MMSegmentation's and MMDetection's
+    ``LearningRateDecayOptimizerConstructor`` expect mmpretrain's parameter names instead.
 
     Args:
         arch: Size, picking timm's ``convnext_{arch}``: 'atto', 'femto', 'pico', 'nano',
