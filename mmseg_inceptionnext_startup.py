@@ -54,6 +54,49 @@ def patch_config(config_cls) -> None:
     config_cls.fromfile = staticmethod(fromfile)
 
 
+def spec_running_after(finder, fullname, path, target, wrap):
+    """The spec the other finders on ``sys.meta_path`` give ``fullname``, its loader's
+    ``exec_module`` replaced by ``wrap(exec_module)`` for this one module.
+
+    For finders that find nothing themselves but want to act when a module is executed
+    (this module's, and :mod:`mmseg_inceptionnext.registration`'s).
+
+    Args:
+        finder: The calling finder, skipped in the search.
+        fullname, path, target: As ``find_spec`` receives them.
+        wrap: Takes the loader's ``exec_module`` and returns the function to run instead.
+
+    Returns:
+        The spec, or None if no finder knows the module.
+    """
+    for other in list(sys.meta_path):
+        find_spec = getattr(other, 'find_spec', None) if other is not finder else None
+        spec = find_spec(fullname, path, target) if find_spec else None
+        if spec is not None:
+            break
+    else:
+        return None
+    loader = spec.loader
+    exec_module = getattr(loader, 'exec_module', None)
+    if exec_module is None or isinstance(loader, type):  # a class serves many modules
+        return spec
+    wrapped = wrap(exec_module)
+
+    def exec_this_one(module):
+        # the loader may serve other modules too (a zip importer): only this one is wrapped
+        if loader.__dict__.get('exec_module') is exec_this_one:
+            del loader.exec_module
+        if getattr(module, '__name__', None) == fullname:
+            return wrapped(module)
+        return exec_module(module)
+
+    try:
+        loader.exec_module = exec_this_one
+    except AttributeError:  # a loader without instance attributes: leave it be
+        pass
+    return spec
+
+
 class _ConfigFinder:
     """Waits for ``mmengine.config.config``; once it is executed, patches its ``Config``."""
 
@@ -61,24 +104,14 @@ class _ConfigFinder:
         if fullname != _TARGET:
             return None
         uninstall()
-        for finder in sys.meta_path:
-            find_spec = getattr(finder, 'find_spec', None)
-            spec = find_spec(fullname, path, target) if find_spec else None
-            if spec is not None:
-                break
-        else:
-            return None
-        loader = spec.loader
-        exec_module = getattr(loader, 'exec_module', None)
-        if exec_module is None:
-            return spec
+        return spec_running_after(self, fullname, path, target, _then_patch)
 
-        def exec_and_patch(module):
-            exec_module(module)
-            patch_config(module.Config)
 
-        loader.exec_module = exec_and_patch
-        return spec
+def _then_patch(exec_module):
+    def exec_and_patch(module):
+        exec_module(module)
+        patch_config(module.Config)
+    return exec_and_patch
 
 
 _FINDER = _ConfigFinder()
