@@ -156,6 +156,30 @@ def test_every_registration_path_registers_what_the_readme_lists(tmp_path, path)
     check_registered(out, built='MODELS.build' in REGISTRATION_PATHS[path])
 
 
+def test_a_failed_late_registration_warns(tmp_path):
+    """An OpenMMLab package that fails while the plugin registers late (here an mmdet that
+    refuses the installed mmcv, as a version check does) costs a warning, not the user's own
+    import; importing the glue explicitly raises the error."""
+    fake = tmp_path / 'fake' / 'mmdet'
+    fake.mkdir(parents=True)
+    (fake / '__init__.py').write_text("raise AssertionError('MMCV==2.1.0 is incompatible')\n")
+    code = ('import sys, warnings\n'
+            "sys.path.insert(0, 'fake')\n"
+            'import mmseg_inceptionnext\n'
+            'with warnings.catch_warnings(record=True) as caught:\n'
+            '    warnings.simplefilter("always")\n'
+            '    import mmcv\n'
+            'print(mmcv.imread.__name__, mmseg_inceptionnext.registration.pending())\n'
+            'print([str(w.message) for w in caught if w.category is RuntimeWarning])\n'
+            'import mmseg_inceptionnext.openmmlab\n')
+    rc, out, err = _python(code, tmp_path)
+    assert rc != 0 and 'AssertionError: MMCV==2.1.0 is incompatible' in err, err[-3000:]
+    first, warned = out.splitlines()
+    assert first == 'imread False'
+    assert 'mmseg_inceptionnext could not register its modules in OpenMMLab (AssertionError: ' \
+           'MMCV==2.1.0 is incompatible); `import mmseg_inceptionnext.openmmlab` shows' in warned
+
+
 #: The process before and after ``import mmseg_inceptionnext``, OpenMMLab loaded first with
 #: the modules the glue imports (so that their own registrations are not counted as ours).
 BEFORE_AND_AFTER = '''
