@@ -55,11 +55,13 @@ def patch_config(config_cls) -> None:
 
 
 def spec_running_after(finder, fullname, path, target, wrap):
-    """The spec the other finders on ``sys.meta_path`` give ``fullname``, its loader's
-    ``exec_module`` replaced by ``wrap(exec_module)`` for this one module.
+    """The spec the other finders on ``sys.meta_path`` give ``fullname``, its loader set to
+    run ``wrap(exec_module)(module)`` instead of ``exec_module(module)`` for this one module.
 
-    For finders that find nothing themselves but want to act when a module is executed
-    (this module's, and :mod:`mmseg_inceptionnext.registration`'s).
+    For finders that find nothing themselves but act when a module is executed (this
+    module's, and :mod:`mmseg_inceptionnext.registration`'s). A loader that serves several
+    modules (a zip importer) runs the others as before; once every module asked for has run,
+    the loader is as it was. Finding a module again does not wrap it twice.
 
     Args:
         finder: The calling finder, skipped in the search.
@@ -77,23 +79,25 @@ def spec_running_after(finder, fullname, path, target, wrap):
     else:
         return None
     loader = spec.loader
-    exec_module = getattr(loader, 'exec_module', None)
-    if exec_module is None or isinstance(loader, type):  # a class serves many modules
+    current = getattr(loader, 'exec_module', None)
+    if current is None or isinstance(loader, type):  # a class serves many modules
         return spec
-    wrapped = wrap(exec_module)
+    wraps = getattr(current, '_mmseg_inceptionnext_wraps', None)
+    if wraps is None:
+        wraps = {}
 
-    def exec_this_one(module):
-        # the loader may serve other modules too (a zip importer): only this one is wrapped
-        if loader.__dict__.get('exec_module') is exec_this_one:
-            del loader.exec_module
-        if getattr(module, '__name__', None) == fullname:
-            return wrapped(module)
-        return exec_module(module)
+        def exec_module(module):
+            wrap_this = wraps.pop(getattr(module, '__name__', None), None)
+            if not wraps and vars(loader).get('exec_module') is exec_module:
+                del loader.exec_module
+            return (wrap_this(current) if wrap_this else current)(module)
 
-    try:
-        loader.exec_module = exec_this_one
-    except AttributeError:  # a loader without instance attributes: leave it be
-        pass
+        exec_module._mmseg_inceptionnext_wraps = wraps
+        try:
+            loader.exec_module = exec_module
+        except AttributeError:  # a loader without instance attributes: leave it be
+            return spec
+    wraps[fullname] = wrap
     return spec
 
 

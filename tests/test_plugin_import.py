@@ -6,6 +6,7 @@ all checked against the README's list ("What importing the plugin changes").
 Import and start-up behaviour is checked in fresh interpreters (subprocesses), as a stock
 tool starts.
 """
+import importlib
 import importlib.util
 import json
 import os
@@ -178,6 +179,47 @@ def test_a_failed_late_registration_warns(tmp_path):
     assert first == 'imread False'
     assert 'mmseg_inceptionnext could not register its modules in OpenMMLab (AssertionError: ' \
            'MMCV==2.1.0 is incompatible); `import mmseg_inceptionnext.openmmlab` shows' in warned
+
+
+def test_exec_wrapping_touches_only_the_module_asked_for(tmp_path, monkeypatch):
+    """``spec_running_after`` (both finders' mechanism) on a zip importer, whose one loader
+    serves every module of the zip: only the module asked for runs the wrapper, once, and
+    the loader is left as it was."""
+    import zipfile
+
+    from mmseg_inceptionnext_startup import spec_running_after
+    archive = tmp_path / 'mods.zip'
+    with zipfile.ZipFile(archive, 'w') as zf:
+        zf.writestr('zmod_a.py', 'A = 1\n')
+        zf.writestr('zmod_b.py', 'B = 2\n')
+    ran = []
+
+    class Finder:
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != 'zmod_a':
+                return None
+            return spec_running_after(self, fullname, path, target, wrap)
+
+    def wrap(exec_module):
+        def run(module):
+            exec_module(module)
+            ran.append(module.__name__)
+        return run
+
+    monkeypatch.syspath_prepend(str(archive))
+    finder = Finder()
+    monkeypatch.setattr(sys, 'meta_path', [finder, *sys.meta_path])
+    for name in ('zmod_a', 'zmod_b'):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert importlib.util.find_spec('zmod_a')  # wraps the zip's loader, but runs nothing
+    mod_b = importlib.import_module('zmod_b')  # the same loader, wrapped: runs unwrapped
+    mod_a = importlib.import_module('zmod_a')
+    mod_b2 = importlib.reload(mod_b)  # after zmod_a: not wrapped either
+    assert (mod_a.A, mod_b2.B) == (1, 2) and ran == ['zmod_a']
+    assert mod_a.__spec__.loader is mod_b.__spec__.loader  # one loader for the zip
+    assert 'exec_module' not in vars(mod_a.__spec__.loader)  # left as it was
+    for name in ('zmod_a', 'zmod_b'):
+        sys.modules.pop(name, None)
 
 
 #: The process before and after ``import mmseg_inceptionnext``, OpenMMLab loaded first with
