@@ -54,6 +54,53 @@ def patch_config(config_cls) -> None:
     config_cls.fromfile = staticmethod(fromfile)
 
 
+def spec_running_after(finder, fullname, path, target, wrap):
+    """The spec the other finders on ``sys.meta_path`` give ``fullname``, its loader set to
+    run ``wrap(exec_module)(module)`` instead of ``exec_module(module)`` for this one module.
+
+    For finders that find nothing themselves but act when a module is executed (this
+    module's, and :mod:`mmseg_inceptionnext.registration`'s). A loader that serves several
+    modules (a zip importer) runs the others as before; once every module asked for has run,
+    the loader is as it was. Finding a module again does not wrap it twice.
+
+    Args:
+        finder: The calling finder, skipped in the search.
+        fullname, path, target: As ``find_spec`` receives them.
+        wrap: Takes the loader's ``exec_module`` and returns the function to run instead.
+
+    Returns:
+        The spec, or None if no finder knows the module.
+    """
+    for other in list(sys.meta_path):
+        find_spec = getattr(other, 'find_spec', None) if other is not finder else None
+        spec = find_spec(fullname, path, target) if find_spec else None
+        if spec is not None:
+            break
+    else:
+        return None
+    loader = spec.loader
+    current = getattr(loader, 'exec_module', None)
+    if current is None or isinstance(loader, type):  # a class serves many modules
+        return spec
+    wraps = getattr(current, '_mmseg_inceptionnext_wraps', None)
+    if wraps is None:
+        wraps = {}
+
+        def exec_module(module):
+            wrap_this = wraps.pop(getattr(module, '__name__', None), None)
+            if not wraps and vars(loader).get('exec_module') is exec_module:
+                del loader.exec_module
+            return (wrap_this(current) if wrap_this else current)(module)
+
+        exec_module._mmseg_inceptionnext_wraps = wraps
+        try:
+            loader.exec_module = exec_module
+        except AttributeError:  # a loader without instance attributes: leave it be
+            return spec
+    wraps[fullname] = wrap
+    return spec
+
+
 class _ConfigFinder:
     """Waits for ``mmengine.config.config``; once it is executed, patches its ``Config``."""
 
@@ -61,24 +108,14 @@ class _ConfigFinder:
         if fullname != _TARGET:
             return None
         uninstall()
-        for finder in sys.meta_path:
-            find_spec = getattr(finder, 'find_spec', None)
-            spec = find_spec(fullname, path, target) if find_spec else None
-            if spec is not None:
-                break
-        else:
-            return None
-        loader = spec.loader
-        exec_module = getattr(loader, 'exec_module', None)
-        if exec_module is None:
-            return spec
+        return spec_running_after(self, fullname, path, target, _then_patch)
 
-        def exec_and_patch(module):
-            exec_module(module)
-            patch_config(module.Config)
 
-        loader.exec_module = exec_and_patch
-        return spec
+def _then_patch(exec_module):
+    def exec_and_patch(module):
+        exec_module(module)
+        patch_config(module.Config)
+    return exec_and_patch
 
 
 _FINDER = _ConfigFinder()

@@ -1,8 +1,13 @@
-"""What the plugin changes in a process: the start-up hook that lets stock mmengine read
-``mmseg_inceptionnext::`` bases, and the weights-only allow-list for mmengine checkpoints.
+"""What the plugin changes in a process: when importing it registers (at once, or once
+OpenMMLab is imported), the registrations, the start-up hook that lets stock mmengine read
+``mmseg_inceptionnext::`` bases, and the weights-only allow-list for mmengine checkpoints;
+all checked against the README's list ("What importing the plugin changes").
 
-Start-up behaviour is checked in fresh interpreters (subprocesses), as a stock tool starts.
+Import and start-up behaviour is checked in fresh interpreters (subprocesses), as a stock
+tool starts.
 """
+import importlib
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -30,6 +35,256 @@ def _python(code, cwd, env=None):
     proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+OPENMMLAB = ('mmengine', 'mmcv', 'mmseg', 'mmdet', 'mmpretrain')
+
+
+def _readme():
+    with open(osp.join(ROOT, 'README.md')) as f:
+        return f.read()
+
+
+def _readme_table(marker):
+    """Rows of the README table between ``<!-- marker -->`` and ``<!-- /marker -->``, each a
+    list of the backticked names of its cells."""
+    readme = _readme()
+    section = readme[readme.index(f'<!-- {marker} -->'):readme.index(f'<!-- /{marker} -->')]
+    rows = re.findall(r'^\|(.*)\|\s*$', section, flags=re.M)[2:]
+    return [[re.findall(r'`([\w.]+)`', cell) for cell in row.split('|')] for row in rows]
+
+
+def readme_registrations():
+    """The README's registrations table: registry -> names (its first two columns)."""
+    listed = {}
+    for registries, names, *_ in _readme_table('registrations'):
+        for registry in registries:
+            listed.setdefault(registry, set()).update(names)
+    return listed
+
+
+def test_models_import_loads_nothing_of_openmmlab(tmp_path):
+    """With OpenMMLab installed, ``import mmseg_inceptionnext.models`` (which runs the
+    package's ``__init__``) and using the model code load no module of OpenMMLab (start-up
+    hook on, as installed); the registration waits for OpenMMLab's first import."""
+    assert all(importlib.util.find_spec(name) for name in OPENMMLAB[:4])  # installed here
+    code = ('import json, sys, torch\n'
+            'from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet\n'
+            'InceptionNeXtNet("atto").eval()(torch.randn(1, 3, 32, 32))\n'
+            'from mmseg_inceptionnext import registration\n'
+            f'print(json.dumps([sorted(m for m in sys.modules if m.split(".")[0] in '
+            f'{OPENMMLAB!r}), "mmseg_inceptionnext.openmmlab" in sys.modules, '
+            'registration.pending()]))')
+    rc, out, err = _python(code, tmp_path)
+    assert rc == 0, err[-3000:]
+    assert json.loads(out) == [[], False, True]
+
+
+#: Printed by every registration scenario: what is registered where (objects of this package
+#: or of timm), read before anything here imports a registry (which would register).
+REGISTERED = '''
+import json, sys
+from_glue = 'mmseg_inceptionnext.openmmlab' in sys.modules
+registration = sys.modules.get('mmseg_inceptionnext.registration')
+waiting = registration is not None and registration.pending()
+import importlib, torch
+from mmengine.config import Config
+from mmengine.fileio.backends import registry_utils
+from mmengine.registry import Registry
+
+def ours(obj):
+    return getattr(obj, '__module__', '').split('.')[0] in ('mmseg_inceptionnext', 'timm')
+
+found, seen = {}, set()
+for module in ('mmengine.registry', 'mmseg.registry', 'mmdet.registry'):
+    for attr, registry in vars(importlib.import_module(module)).items():
+        if isinstance(registry, Registry) and id(registry) not in seen:
+            seen.add(id(registry))  # mmdet.registry.MMENGINE_MODELS is mmengine's MODELS
+            names = sorted(k for k, v in registry.module_dict.items() if ours(v))
+            if names:
+                found[f'{module}.{attr}'] = names
+found['mmengine.fileio.backends'] = sorted(
+    k for k, v in registry_utils.backends.items() if ours(v))
+print('RESULT ' + json.dumps(dict(
+    glue=from_glue, waiting=waiting, registered=found, built=globals().get('built'),
+    prefix=getattr(Config._get_cfg_path, '_mmseg_inceptionnext', False),
+    safe=[e[1] for e in torch.serialization.get_safe_globals() if isinstance(e, tuple)])))
+'''
+_BUILD = ("m = MODELS.build(dict(type='InceptionNeXt', arch=dict(depths=(1, 1, 1, 1), "
+          "dims=(8, 16, 24, 32), band_kernel_size=3, branch_ratio=0.25)))\n"
+          'built = type(m).__module__ + "." + type(m).__name__\n')
+_CONFIG = ("open('cfg.py', 'w').write({!r})\n"
+           "from mmengine.config import Config\nConfig.fromfile('cfg.py')\n")
+REGISTRATION_PATHS = {
+    # a config's custom_imports, run by mmengine's Config.fromfile (start-up hook off, so
+    # the import patches Config): registers at once, OpenMMLab being loaded
+    'custom_imports': _CONFIG.format("custom_imports = dict(imports=['mmseg_inceptionnext'], "
+                                     "allow_failed_imports=False)\n"),
+    # the plugin first: registered when the OpenMMLab import has finished
+    'plugin, then mmseg': 'import mmseg_inceptionnext\nfrom mmseg.registry import MODELS\n'
+                          + _BUILD,
+    'models, then mmdet.apis': 'import mmseg_inceptionnext.models\n'
+                               'from mmdet.apis import init_detector\n'
+                               'from mmdet.registry import MODELS\n' + _BUILD,
+    # mmengine is executed inside mmcv's initialisation: registering waits for mmcv's end
+    'plugin, then mmcv': 'import mmseg_inceptionnext\nimport mmcv\nassert mmcv.imread\n',
+    # the glue by attribute, OpenMMLab not loaded: imports it, which registers
+    'openmmlab attribute': 'import mmseg_inceptionnext\nmmseg_inceptionnext.openmmlab\n',
+}
+# Elsewhere in this file: OpenMMLab then the plugin (test_importing_changes_exactly_...),
+# the plugin then mmengine (test_startup_hook_switched_off), a config by name through the
+# start-up hook (test_stock_mmengine_reads_configs_by_name); in-process builds after the
+# registries: tests/test_registry.py; the stock tools: tests/test_stock_tools.py.
+
+
+def check_registered(out, built=False):
+    """Assert what :data:`REGISTERED` printed: the README's registrations, the prefix and the
+    allow-list, all made by the code before it (nothing waiting)."""
+    got = json.loads(re.search(r'^RESULT (.*)$', out, flags=re.M).group(1))
+    assert got['glue'] and not got['waiting']
+    assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
+    assert got['prefix'] and set(allowed_globals()) <= set(got['safe'])
+    if built:
+        assert got['built'] == 'mmseg_inceptionnext.openmmlab.backbones.InceptionNeXt'
+
+
+@pytest.mark.parametrize('path', sorted(REGISTRATION_PATHS))
+def test_every_registration_path_registers_what_the_readme_lists(tmp_path, path):
+    env = {'MMSEG_INCEPTIONNEXT_STARTUP': '0'} if path == 'custom_imports' else {}
+    rc, out, err = _python(REGISTRATION_PATHS[path] + REGISTERED, tmp_path, env=env)
+    assert rc == 0, err[-3000:]
+    assert 'RuntimeWarning' not in err, err[-3000:]
+    check_registered(out, built='MODELS.build' in REGISTRATION_PATHS[path])
+
+
+def test_a_failed_late_registration_warns(tmp_path):
+    """An OpenMMLab package that fails while the plugin registers late (here an mmdet that
+    refuses the installed mmcv, as a version check does) costs a warning, not the user's own
+    import; importing the glue explicitly raises the error."""
+    fake = tmp_path / 'fake' / 'mmdet'
+    fake.mkdir(parents=True)
+    (fake / '__init__.py').write_text("raise AssertionError('MMCV==2.1.0 is incompatible')\n")
+    code = ('import sys, warnings\n'
+            "sys.path.insert(0, 'fake')\n"
+            'import mmseg_inceptionnext\n'
+            'with warnings.catch_warnings(record=True) as caught:\n'
+            '    warnings.simplefilter("always")\n'
+            '    import mmcv\n'
+            'print(mmcv.imread.__name__, mmseg_inceptionnext.registration.pending())\n'
+            'print([str(w.message) for w in caught if w.category is RuntimeWarning])\n'
+            'import mmseg_inceptionnext.openmmlab\n')
+    rc, out, err = _python(code, tmp_path)
+    assert rc != 0 and 'AssertionError: MMCV==2.1.0 is incompatible' in err, err[-3000:]
+    first, warned = out.splitlines()
+    assert first == 'imread False'
+    assert 'mmseg_inceptionnext could not register its modules in OpenMMLab (AssertionError: ' \
+           'MMCV==2.1.0 is incompatible); `import mmseg_inceptionnext.openmmlab` shows' in warned
+
+
+def test_exec_wrapping_touches_only_the_module_asked_for(tmp_path, monkeypatch):
+    """``spec_running_after`` (both finders' mechanism) on a zip importer, whose one loader
+    serves every module of the zip: only the module asked for runs the wrapper, once, and
+    the loader is left as it was."""
+    import zipfile
+
+    from mmseg_inceptionnext_startup import spec_running_after
+    archive = tmp_path / 'mods.zip'
+    with zipfile.ZipFile(archive, 'w') as zf:
+        zf.writestr('zmod_a.py', 'A = 1\n')
+        zf.writestr('zmod_b.py', 'B = 2\n')
+    ran = []
+
+    class Finder:
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != 'zmod_a':
+                return None
+            return spec_running_after(self, fullname, path, target, wrap)
+
+    def wrap(exec_module):
+        def run(module):
+            exec_module(module)
+            ran.append(module.__name__)
+        return run
+
+    monkeypatch.syspath_prepend(str(archive))
+    finder = Finder()
+    monkeypatch.setattr(sys, 'meta_path', [finder, *sys.meta_path])
+    for name in ('zmod_a', 'zmod_b'):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert importlib.util.find_spec('zmod_a')  # wraps the zip's loader, but runs nothing
+    mod_b = importlib.import_module('zmod_b')  # the same loader, wrapped: runs unwrapped
+    mod_a = importlib.import_module('zmod_a')
+    mod_b2 = importlib.reload(mod_b)  # after zmod_a: not wrapped either
+    assert (mod_a.A, mod_b2.B) == (1, 2) and ran == ['zmod_a']
+    assert mod_a.__spec__.loader is mod_b.__spec__.loader  # one loader for the zip
+    assert 'exec_module' not in vars(mod_a.__spec__.loader)  # left as it was
+    for name in ('zmod_a', 'zmod_b'):
+        sys.modules.pop(name, None)
+
+
+#: The process before and after ``import mmseg_inceptionnext``, OpenMMLab loaded first with
+#: the modules the glue imports (so that their own registrations are not counted as ours).
+BEFORE_AND_AFTER = '''
+import json, logging, os, sys, warnings
+import torch, timm, mmengine, mmengine.model, mmengine.hooks, mmengine.runner  # noqa: F401
+import mmcv.cnn, mmcv.transforms, mmseg.registry, mmdet.registry  # noqa: F401
+from mmengine.config import Config
+from mmengine.fileio.backends import registry_utils
+from mmengine.registry import Registry
+
+def state():
+    registries, seen = {}, set()
+    for module in ('mmengine.registry', 'mmseg.registry', 'mmdet.registry'):
+        for attr, registry in vars(sys.modules[module]).items():
+            if isinstance(registry, Registry) and id(registry) not in seen:
+                seen.add(id(registry))
+                registries[f'{module}.{attr}'] = sorted(registry.module_dict)
+    registries['mmengine.fileio.backends'] = sorted(registry_utils.backends)
+    return dict(
+        registries=registries, config={k: repr(v) for k, v in vars(Config).items()},
+        safe=[repr(e) for e in torch.serialization.get_safe_globals()],
+        meta_path=[repr(f) for f in sys.meta_path], path=list(sys.path),
+        environ=dict(os.environ), warning_filters=[repr(f) for f in warnings.filters],
+        root_logger=[logging.root.level, repr(logging.root.handlers)],
+        torch=[torch.get_num_threads(), str(torch.get_default_dtype()),
+               torch.are_deterministic_algorithms_enabled()])
+
+def added(new, old):
+    return sorted(set(new) - set(old))
+
+before = state()
+read, getitem = [], os._Environ.__getitem__
+os._Environ.__getitem__ = lambda self, key: (read.append(key), getitem(self, key))[1]
+import mmseg_inceptionnext  # noqa: F401
+os._Environ.__getitem__ = getitem
+after = state()
+safe = [e for e in torch.serialization.get_safe_globals() if repr(e) not in before['safe']]
+print('RESULT ' + json.dumps(dict(
+    registered={k: added(v, before['registries'].get(k, [])) for k, v in
+                after['registries'].items() if added(v, before['registries'].get(k, []))},
+    config=sorted(k for k in set(before['config']) | set(after['config'])
+                  if before['config'].get(k) != after['config'].get(k)),
+    safe=sorted(e[1] if isinstance(e, tuple) else repr(e) for e in safe),
+    unchanged=sorted(k for k in before if k not in ('registries', 'config', 'safe')
+                     and before[k] == after[k]),
+    environment_read=read)))
+'''
+
+
+def test_importing_changes_exactly_what_the_readme_lists(tmp_path):
+    """In a process with OpenMMLab loaded (the ``custom_imports`` case), ``import
+    mmseg_inceptionnext`` registers exactly the README's table, allows exactly its globals,
+    patches ``Config`` (start-up hook off, so the import does it), reads no environment
+    variable and leaves the rest alone."""
+    rc, out, err = _python(BEFORE_AND_AFTER, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
+    assert rc == 0, err[-3000:]
+    got = json.loads(re.search(r'^RESULT (.*)$', out, flags=re.M).group(1))
+    assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
+    assert set(got['safe']) == set(allowed_globals())
+    assert got['config'] == ['_get_cfg_path', 'fromfile']
+    assert got['unchanged'] == ['environ', 'meta_path', 'path', 'root_logger', 'torch',
+                                'warning_filters']
+    assert got['environment_read'] == []
 
 
 def test_startup_hook_is_lazy(tmp_path):
@@ -62,10 +317,11 @@ def test_stock_mmengine_reads_configs_by_name(tmp_path):
              '_base_/models/upernet.py', 'baselines/upernet_convnext_t_ade20k.py',
              'mask_rcnn_inceptionnext_t_fpn_3x_coco.py', 'upernet_convnest_t_ade20k.py']
     code = READ_BY_NAME.replace('sys.argv[1:]', repr(names))
-    rc, out, err = _python(code, tmp_path)
+    rc, out, err = _python(code + REGISTERED, tmp_path)
     assert rc == 0, err[-3000:]
-    got = json.loads(out)
+    got = json.loads(out.splitlines()[0])
     assert got.pop('imported') is True  # reading such a config registers our modules
+    check_registered(out)
     assert got == {
         'upernet_inceptionnext_t_ade20k.py': ['InceptionNeXt', 'mmseg', 1],
         'demo/upernet_inceptionnext_a_synthetic.py': ['InceptionNeXt', 'mmseg', 1],
@@ -106,10 +362,13 @@ def test_startup_hook_switched_off(tmp_path):
     rc, _, err = _python(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     assert rc != 0 and '_get_package_and_cfg_path' in err  # mmengine's own lookup
     # importing the package first still teaches Config the prefix
-    rc, out, err = _python('import mmseg_inceptionnext\n' + code, tmp_path,
+    # (registered when mmengine has been imported, the plugin first)
+    rc, out, err = _python('import mmseg_inceptionnext\n' + code + REGISTERED, tmp_path,
                            env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     assert rc == 0, err[-2000:]
-    assert json.loads(out)['demo/upernet_inceptionnext_a_synthetic.py'][0] == 'InceptionNeXt'
+    got = json.loads(out.splitlines()[0])
+    assert got['demo/upernet_inceptionnext_a_synthetic.py'][0] == 'InceptionNeXt'
+    check_registered(out)
 
 
 def _mmengine_checkpoint(path):

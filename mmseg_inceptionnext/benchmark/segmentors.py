@@ -124,7 +124,7 @@ class _SegmentorRunner(StepRunner):
 
 def _peak_rss_probe(spec: SegmentorSpec, mode: str, batch: int, shape: Tuple[int, int],
                     warmup: int, amp: Optional[str], queue) -> None:
-    import mmseg_inceptionnext  # noqa: F401  (registers the backbones in the child)
+    import mmseg_inceptionnext.openmmlab  # noqa: F401  (registers the backbones in the child)
     runner = _SegmentorRunner(spec, mode, batch, shape, torch.device('cpu'), amp)
     queue.put(peak_rss_growth_mib(runner, warmup))
 

@@ -2,10 +2,11 @@
 ConvNeSt, and timm's ConvNeXt as the baseline), hooks, the bad-sample guard transform and
 the atomic checkpoint backend.
 
-Importing it changes the process in the ways the README lists ("What importing the plugin
-changes"): the registrations below, the ``mmseg_inceptionnext::`` config prefix
-(:mod:`.config_lookup`) and the weights-only allow-list for mmengine checkpoints
-(:mod:`.safe_load`).
+``import mmseg_inceptionnext`` imports this module at once if OpenMMLab is loaded, else once
+it is (:mod:`mmseg_inceptionnext.registration`). Importing it changes the process in the ways
+the README lists ("What importing the plugin changes"): the registrations below, the
+``mmseg_inceptionnext::`` config prefix (:mod:`.config_lookup`) and the weights-only
+allow-list for mmengine checkpoints (:mod:`.safe_load`).
 """
 from . import checkpoint_io, config_lookup, safe_load
 from .backbones import ConvNeSt, InceptionNeXt, OpenMMLabBackboneMixin, norm_factory

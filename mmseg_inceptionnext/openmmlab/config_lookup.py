@@ -11,8 +11,10 @@ requires a ``dir/`` in the name, so this package resolves its own prefix. Two th
 
 - the start-up hook ``mmseg_inceptionnext_startup.pth`` that the wheel installs, so that stock
   tools, which read a config before its ``custom_imports`` run, understand it;
-- ``import mmseg_inceptionnext`` (this module's :func:`install`), for processes started with
-  the hook switched off (``MMSEG_INCEPTIONNEXT_STARTUP=0``).
+- ``import mmseg_inceptionnext`` (this module's :func:`install`, run when the package
+  registers: at once if OpenMMLab is loaded, else once it is; see
+  :mod:`mmseg_inceptionnext.registration`), for processes started with the hook switched off
+  (``MMSEG_INCEPTIONNEXT_STARTUP=0``).
 
 The configs ship inside the package (``mmseg_inceptionnext/configs``, the repository's
 ``configs/``).

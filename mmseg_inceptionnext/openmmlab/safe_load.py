@@ -8,12 +8,14 @@ fixed this (mmengine issue 1655). Stock MMSegmentation / MMDetection tools there
 switching safe loading off for the whole process.
 
 ``import mmseg_inceptionnext`` (which ``custom_imports`` does inside every stock tool) calls
-:func:`allow_mmengine_checkpoints`, which adds exactly the globals such files need to
-torch's weights-only allow-list (:func:`allowed_globals` lists them, each with the reason;
-``builtins.getattr`` is served by a function that fetches ``HistoryBuffer``'s statistics
-methods and nothing else). Nothing else is allowed: a checkpoint carrying any other object
-(an ``os.system`` reduce, an object dtype array, a class of some library) is still refused
-by torch before anything of it runs, and ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is never set.
+:func:`allow_mmengine_checkpoints` when it registers (at once if OpenMMLab is loaded, else
+once it is: :mod:`mmseg_inceptionnext.registration`), which adds exactly the globals such
+files need to torch's weights-only allow-list (:func:`allowed_globals` lists them, each with
+the reason; ``builtins.getattr`` is served by a function that fetches ``HistoryBuffer``'s
+statistics methods and nothing else). Nothing else is allowed: a checkpoint carrying any
+other object (an ``os.system`` reduce, an object dtype array, a class of some library) is
+still refused by torch before anything of it runs, and ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
+is never set.
 """
 from __future__ import annotations
 
