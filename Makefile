@@ -17,9 +17,10 @@ lint: install
 format: install
 	$(PY) -m ruff check --fix .
 
-# One pytest-xdist worker per core, a test file's tests in one worker (module fixtures); then
-# the tests that start several training processes, alone. The parallel part prints its ten
-# slowest tests, so that a slow new test shows where it lands.
+# One pytest-xdist worker per core, a test file's tests in one worker (module fixtures), the
+# longest files handed out first (tests/conftest.py LONG_FILES; xdist's own reordering by test
+# count is off); then the tests that start several training processes, alone. The parallel
+# part prints its ten slowest tests, so that a slow new test shows where it lands.
 test: lint
-	$(PY) -m pytest -q -n auto --dist loadfile --durations=10 -m "not multiprocess"
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=10 -m "not multiprocess"
 	$(PY) -m pytest -q -m multiprocess
