@@ -35,9 +35,12 @@ OTHER_LAYOUTS = {
 
 
 def _build(name, **kwargs):
+    from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
 
     import mmseg_inceptionnext  # noqa: F401  (registers the backbones)
+    # in mmseg's scope, whatever scope an earlier test in this worker left current
+    init_default_scope('mmseg')
     return MODELS.build(dict(BACKBONES[name], **kwargs))
 
 
