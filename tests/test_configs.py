@@ -150,11 +150,20 @@ def test_demo_config_differs_from_the_paper_config_only_in_data_size_and_schedul
     assert differ and not not_covered(differ, size + data + schedule)
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
-def test_config_builds_and_runs(path):
+@pytest.fixture(scope='module')
+def built(request):
+    """``(path, config, model)``, built once for the tests of one config: a module-scoped
+    parameter, so pytest runs a config's tests one after the other and frees the model after
+    them."""
+    cfg = Config.fromfile(request.param)
+    yield request.param, cfg, build_model(cfg)
+
+
+@pytest.mark.parametrize('built', CONFIGS, ids=lambda p: osp.relpath(p, ROOT), indirect=True)
+def test_config_builds_and_runs(built):
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
-    model = build_model(Config.fromfile(path))
+    _, _, model = built
     dims = model.backbone.dims
     first = model.neck if hasattr(model, 'neck') else model.decode_head
     assert list(first.in_channels) == list(dims)
@@ -176,14 +185,14 @@ def test_config_builds_and_runs(path):
     assert preds[0].pred_sem_seg.data.shape == (1, *size)
 
 
-@pytest.mark.parametrize('path', PAPER + BASELINES, ids=lambda p: osp.relpath(p, ROOT))
-def test_optimizer_builds_and_paramwise_keys_match(path):
+@pytest.mark.parametrize('built', PAPER + BASELINES, ids=lambda p: osp.relpath(p, ROOT),
+                         indirect=True)
+def test_optimizer_builds_and_paramwise_keys_match(built):
     from mmengine.optim import build_optim_wrapper
 
     from mmseg_inceptionnext.openmmlab.optim import check_custom_keys
-    cfg = Config.fromfile(path)
+    path, cfg, model = built
     keys = cfg.optim_wrapper.get('paramwise_cfg', {}).get('custom_keys', {})
-    model = build_model(cfg)
     names = [n for n, _ in model.named_parameters()]
     check_custom_keys(keys, names, path)
     # the optimizer (and its constructor) builds on the real model; AMP needs a GPU

@@ -28,11 +28,32 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 
 
-def _cli(*args, cwd):
+def _train(*args, cwd):
+    """The training run, in its own process as a user runs it."""
     proc = subprocess.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', *args],
                           cwd=cwd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``cli(*args, cwd=..., code=0)``: a command of ``python -m mmseg_inceptionnext``, run in
+    this process through its ``main`` (what the module entry point calls); returns its
+    standard output and error after checking its exit code."""
+    from mmseg_inceptionnext.cli import main
+
+    def run(*args, cwd, code=0):
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            got = main(list(args))
+        except SystemExit as exc:
+            got = exc.code
+        out, err = capsys.readouterr()
+        assert got == code, out[-3000:] + err[-3000:]
+        return out, err
+    return run
 
 
 @pytest.fixture(scope='module')
@@ -48,7 +69,7 @@ def trained(tmp_path_factory):
                 'train_dataloader.persistent_workers=False',
                 'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=3',
                 'param_scheduler.1.begin=3', 'param_scheduler.1.end=30']
-    _cli('train', CONFIG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
+    _train('train', CONFIG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
     return tmp, str(tmp / 'work' / 'iter_30.pth'), root, options
 
 
@@ -78,15 +99,15 @@ def test_calibration_refuses_no_images():
         calibration_batches(2, (32, 32), images=[])
 
 
-def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_path):
+def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_path, cli):
     tmp, ckpt, root, _ = trained
     out = tmp_path / 'seg.onnx'
     # default size: the config's crop size, the scale its test pipeline resizes to
-    log = _cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--out', str(out), cwd=tmp)
+    log, _ = cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--out', str(out), cwd=tmp)
     assert 'arg-max agreement 100.00%' in log, log
     images = osp.join(root, 'images', 'validation')
-    written = _cli('infer', '--onnx', str(out), images, '--out-dir', str(tmp_path / 'o'),
-                   cwd=tmp).split()
+    written = cli('infer', '--onnx', str(out), images, '--out-dir', str(tmp_path / 'o'),
+                  cwd=tmp)[0].split()
     assert len(written) == 4 and all(osp.isfile(p) for p in written)
     # the graph's segmentation is the PyTorch model's (mmseg's own inference_model)
     from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
@@ -103,17 +124,15 @@ def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_pat
     assert agreement > 0.98, agreement
 
 
-def test_dynamic_segmentor_graph_that_drifts_is_refused(trained, tmp_path):
+def test_dynamic_segmentor_graph_that_drifts_is_refused(trained, tmp_path, cli):
     """UperNet's PPM pools to sizes fixed while traced: a dynamic graph is wrong elsewhere,
     and the export says so instead of leaving a file that computes something else."""
     tmp, ckpt, _, _ = trained
     out = tmp_path / 'dyn.onnx'
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', 'export',
-                           '--config', CONFIG, '--checkpoint', ckpt, '--dynamic', '--shape',
-                           '64', '64', '--out', str(out)], cwd=tmp, capture_output=True,
-                          text=True)
-    assert proc.returncode == 1 and not out.exists()
-    assert 'does not match PyTorch' in proc.stderr and 'Export a fixed size' in proc.stderr
+    _, err = cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--dynamic', '--shape',
+                 '64', '64', '--out', str(out), cwd=tmp, code=1)
+    assert not out.exists()
+    assert 'does not match PyTorch' in err and 'Export a fixed size' in err
 
 
 def test_dynamic_backbone_graph_is_exact_at_any_size(tmp_path):
@@ -125,16 +144,16 @@ def test_dynamic_backbone_graph_is_exact_at_any_size(tmp_path):
             assert compare_outputs(model(x), session(x))['max_rel'] < 1e-4, size
 
 
-def test_infer_int8_and_export_int8(trained, tmp_path):
+def test_infer_int8_and_export_int8(trained, tmp_path, cli):
     tmp, ckpt, root, _ = trained
     images = osp.join(root, 'images', 'validation')
     calibration = osp.join(root, 'images', 'training')
-    log = _cli('infer', CONFIG, ckpt, images, '--int8', '--calibration', calibration,
-               '--out-dir', str(tmp_path / 'o'), cwd=tmp)
+    log, _ = cli('infer', CONFIG, ckpt, images, '--int8', '--calibration', calibration,
+                 '--out-dir', str(tmp_path / 'o'), cwd=tmp)
     written = [line for line in log.splitlines() if line.endswith('.png')]
     assert len(written) == 4 and all(osp.isfile(p) for p in written)
-    log = _cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--int8', '--calibration',
-               calibration, '--out', str(tmp_path / 'int8.onnx'), cwd=tmp)
+    log, _ = cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--int8', '--calibration',
+                 calibration, '--out', str(tmp_path / 'int8.onnx'), cwd=tmp)
     assert 'onnxruntime int8 vs PyTorch' in log and _quantized_weights(tmp_path / 'int8.onnx')
 
 
@@ -146,7 +165,7 @@ def test_onnx_file_without_our_metadata_is_refused(tmp_path):
         OnnxSegmentor(str(tmp_path / 'b.onnx'))
 
 
-def test_fidelity_reports_every_form_against_eager(trained, tmp_path):
+def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
     tmp, ckpt, _, options = trained
     out = tmp_path / 'fidelity.json'
     config = tmp / 'deploy_config.py'  # the fixture's data roots, as a user config
@@ -155,8 +174,8 @@ def test_fidelity_reports_every_form_against_eager(trained, tmp_path):
                       f"train_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"test_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"val_dataloader = test_dataloader\n")
-    table = _cli('fidelity', str(config), ckpt, '--forms', 'fused', 'onnx', 'int8', '--json',
-                 str(out), cwd=tmp)
+    table, _ = cli('fidelity', str(config), ckpt, '--forms', 'fused', 'onnx', 'int8', '--json',
+                   str(out), cwd=tmp)
     payload = json.loads(out.read_text())
     metrics = payload['metrics']
     assert set(metrics) == {'eager', 'fused', 'onnx', 'int8'}
