@@ -6,17 +6,31 @@ folder, with nothing of this package imported before the config is read):
     python stock_entry_points.py apis mmseg CONFIG IMAGE CHECKPOINT [CHECKPOINT ...]
     python stock_entry_points.py refuse mmseg CONFIG IMAGE CHECKPOINT
 
+    python stock_entry_points.py use mmseg CONFIG IMAGE STOCK_CKPT OURS_CKPT RESUME_DIR
+    python stock_entry_points.py scripts SCRIPT [ARG ...] [::: SCRIPT [ARG ...] ...]
+
 ``apis`` loads each checkpoint with the toolbox's inferencer and its ``init_model`` /
 ``init_detector``, predicts ``IMAGE`` with both, and prints (JSON) whether each model holds
 exactly the checkpoint's weights and whether both predict the same. ``refuse`` runs every
 entry point (inferencer, init function, stock ``train.py --resume``, stock ``test.py``) on a
-checkpoint that must be refused, and prints each one's error.
+checkpoint that must be refused (and our CLI's ``test``), and prints each one's error.
+
+``use`` runs, one after the other in this one process (what a user's session does, without
+an interpreter start for each): the stock ``test.py`` on each of the two checkpoints,
+``apis`` on both, our CLI's ``test`` on the stock checkpoint, and the stock
+``train.py --resume`` in ``RESUME_DIR`` (whose ``last_checkpoint`` names ours). Each step's
+output stands between ``=== BEGIN name ===`` and ``=== END name: ok`` (or the error), so a
+test reads its own step (:func:`steps_of`); a failing step does not stop the next.
+``scripts`` runs the given scripts (a tool of ours or a stock one) in the same way, one step
+each, named ``N SCRIPT_NAME`` (N from 1).
 """
 import importlib.util
 import json
 import os.path as osp
+import re
 import runpy
 import sys
+import traceback
 
 import torch
 
@@ -71,8 +85,17 @@ def det_apis(config: str, checkpoint: str, image: str) -> dict:
                 shape=list(by_api.metainfo['ori_shape']))
 
 
+def our_cli(argv) -> None:
+    """A command of ``python -m mmseg_inceptionnext``; an exit code other than 0 raises."""
+    from mmseg_inceptionnext.cli import main as cli
+    code = cli(argv)
+    if code:
+        raise RuntimeError(f'mmseg-inceptionnext {argv[0]} exited with {code}')
+
+
 def refuse(toolbox: str, config: str, checkpoint: str, image: str) -> dict:
-    """Every entry point on ``checkpoint``; each one's error (None if it loaded)."""
+    """Every entry point (with our CLI's ``test``) on ``checkpoint``; each one's error (None
+    if it loaded)."""
     if toolbox == 'mmseg':
         from mmseg.apis import MMSegInferencer as Inferencer
         from mmseg.apis import init_model
@@ -88,6 +111,8 @@ def refuse(toolbox: str, config: str, checkpoint: str, image: str) -> dict:
             stock_tool(toolbox, 'train.py'), [config, '--work-dir', 'work_dirs/refuse', *resume]),
         'test.py': lambda: run_script(stock_tool(toolbox, 'test.py'),
                                       [config, checkpoint, '--work-dir', 'work_dirs/refuse']),
+        'mmseg-inceptionnext test': lambda: our_cli(
+            ['test', config, checkpoint, '--work-dir', 'work_dirs/refuse']),
     }
     errors = {}
     for name, call in entry_points.items():
@@ -99,13 +124,66 @@ def refuse(toolbox: str, config: str, checkpoint: str, image: str) -> dict:
     return errors
 
 
+def step(name: str, call) -> None:
+    """Run ``call()`` between the markers a test finds its output by."""
+    print(f'=== BEGIN {name} ===', flush=True)
+    try:
+        call()
+        end = 'ok'
+    except BaseException as exc:  # noqa: BLE001  (reported, judged by the test)
+        traceback.print_exc(file=sys.stdout)
+        end = f'{type(exc).__name__}: {exc}'
+    sys.stderr.flush()
+    print(f'=== END {name}: {end}', flush=True)
+
+
+def use(toolbox: str, config: str, image: str, stock: str, ours: str, resume_dir: str) -> None:
+    test_py, train_py = stock_tool(toolbox, 'test.py'), stock_tool(toolbox, 'train.py')
+    for ckpt in (stock, ours):
+        step(f'test.py {ckpt}', lambda ckpt=ckpt: run_script(
+            test_py, [config, ckpt, '--work-dir', 'work_dirs/test']))
+    apis = seg_apis if toolbox == 'mmseg' else det_apis
+    step('apis', lambda: print('RESULT ' + json.dumps(
+        {ckpt: apis(config, ckpt, image) for ckpt in (stock, ours)})))
+
+    step('our test', lambda: our_cli(['test', config, stock, '--work-dir', 'work_dirs/cli_test']))
+    step('train.py --resume', lambda: run_script(
+        train_py, [config, '--work-dir', resume_dir, '--resume']))
+
+
+def steps_of(out: str) -> dict:
+    """The steps in a process's output: ``{name: (output, 'ok' or the error)}``."""
+    found = re.findall(r'^=== BEGIN (.+?) ===\n(.*?)^=== END \1: ([^\n]*)$', out,
+                       flags=re.M | re.S)
+    return {name: (text, end) for name, text, end in found}
+
+
+def scripts(argv) -> None:
+    runs, current = [], []
+    for arg in argv + [':::']:
+        if arg == ':::':
+            runs.append(current)
+            current = []
+        else:
+            current.append(arg)
+    for n, (script, *args) in enumerate(runs, 1):
+        step(f'{n} {osp.basename(script)}', lambda script=script, args=args: run_script(
+            script, args))
+
+
 def main() -> None:
-    mode, toolbox, config, image, *checkpoints = sys.argv[1:]
+    if sys.argv[1] == 'scripts':
+        scripts(sys.argv[2:])
+        return
+    mode, toolbox, config, image, *rest = sys.argv[1:]
+    if mode == 'use':
+        use(toolbox, config, image, *rest)
+        return
     if mode == 'apis':
         apis = seg_apis if toolbox == 'mmseg' else det_apis
-        out = {ckpt: apis(config, ckpt, image) for ckpt in checkpoints}
+        out = {ckpt: apis(config, ckpt, image) for ckpt in rest}
     else:
-        out = refuse(toolbox, config, checkpoints[0], image)
+        out = refuse(toolbox, config, rest[0], image)
     print('RESULT ' + json.dumps(out))
 
 

@@ -43,9 +43,16 @@ def data(tmp_path_factory):
     return tmp, str(tmp / 'data' / 'ADEChallengeData2016')
 
 
-def test_sigkill_then_resume_matches_uninterrupted_run(data):
+@pytest.fixture(scope='module')
+def whole(data):
+    """The uninterrupted run: a checkpoint every 2 iterations, all kept."""
     tmp, root = data
     subprocess.run(_cmd(root, tmp / 'whole'), cwd=tmp, check=True, capture_output=True)
+    return tmp / 'whole'
+
+
+def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
+    tmp, root = data
     killed = subprocess.Popen(_cmd(root, tmp / 'killed'), cwd=tmp, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     marker = tmp / 'killed' / 'last_checkpoint'
@@ -66,15 +73,18 @@ def test_sigkill_then_resume_matches_uninterrupted_run(data):
         assert torch.equal(value, resumed[key]), key
 
 
-def test_half_written_checkpoint_is_skipped(data):
+def test_half_written_checkpoint_is_skipped(data, whole):
     tmp, root = data
-    work = tmp / 'half'
-    subprocess.run(_cmd(root, work) + ['train_cfg.max_iters=4', 'train_cfg.val_interval=4'],
-                   cwd=tmp, check=True, capture_output=True)
+    work = tmp / 'half'  # the whole run as it stood after 4 iterations
+    work.mkdir()
+    for name in ('iter_2.pth', 'iter_4.pth'):
+        shutil.copy(whole / name, work / name)
+    (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
     # the kill came while iter_4.pth was being written by a non-atomic writer
     data_bytes = (work / 'iter_4.pth').read_bytes()
     (work / 'iter_4.pth').write_bytes(data_bytes[:len(data_bytes) // 3])
-    out = subprocess.run(_cmd(root, work, '--resume'), cwd=tmp, capture_output=True, text=True)
+    out = subprocess.run(_cmd(root, work, '--resume') + ['train_cfg.max_iters=4'], cwd=tmp,
+                         capture_output=True, text=True)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]
     assert 'is missing or incomplete' in log and 'resuming from' in log

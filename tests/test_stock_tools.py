@@ -8,7 +8,10 @@ data, for MMSegmentation and MMDetection alike:
   and resumes; our CLI trains too (its checkpoints carry ``SafeCheckpointHook``'s format);
 - the stock ``tools/test.py``, the inferencer and ``init_model`` / ``init_detector`` load
   both kinds of checkpoint (the exact weights) under torch's weights-only default;
-- our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours;
+- our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours
+  (these uses of finished checkpoints run one after another in one process, as in a user's
+  session: tests/stock_entry_points.py ``use``; training and resuming start processes of
+  their own);
 - a checkpoint whose unpickling would run code is refused by every one of these entry points
   and nothing of it runs.
 """
@@ -22,8 +25,9 @@ import sys
 import pytest
 import torch
 
+import mmseg_inceptionnext.openmmlab  # noqa: F401  (the allow-list, for torch.load below)
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
-from tests.stock_entry_points import stock_tool
+from tests.stock_entry_points import steps_of, stock_tool
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -99,38 +103,50 @@ def test_stock_train_and_resume(project):
     assert type(stock['message_hub']['log_scalars']['train/loss']).__name__ == 'HistoryBuffer'
 
 
-@pytest.mark.parametrize('checkpoint', ['stock/iter_4.pth', 'ours/iter_2.pth'])
-def test_stock_test_loads_both_kinds(project, checkpoint):
-    out = run(stock_tool(project['toolbox'], 'test.py'), project['config'],
-              f'work_dirs/{checkpoint}', '--work-dir', 'work_dirs/test', cwd=project['root'])
+CHECKPOINTS = ['work_dirs/stock/iter_4.pth', 'work_dirs/ours/iter_2.pth']
+
+
+@pytest.fixture(scope='module')
+def used(project):
+    """The project's checkpoints used by the stock entry points and our CLI, in one process
+    (tests/stock_entry_points.py ``use``): ``{step name: (output, 'ok' or the error)}``."""
+    # a new work dir whose last_checkpoint names ours: the resumed run writes there
+    work = project['root'] / 'work_dirs/ours_resumed'
+    work.mkdir()
+    (work / 'last_checkpoint').write_text(str(project['root'] / CHECKPOINTS[1]))
+    out = run(osp.join(HERE, 'stock_entry_points.py'), 'use', project['toolbox'],
+              project['config'], project['image'], *CHECKPOINTS, str(work), cwd=project['root'])
+    return steps_of(out)
+
+
+def _step(used, name):
+    assert name in used, sorted(used)
+    text, end = used[name]
+    assert end == 'ok', text[-4000:]
+    return text
+
+
+@pytest.mark.parametrize('checkpoint', CHECKPOINTS, ids=lambda p: p.split('work_dirs/')[1])
+def test_stock_test_loads_both_kinds(project, used, checkpoint):
+    out = _step(used, f'test.py {checkpoint}')
     assert re.search(rf'{re.escape(project["metric"])}: \d', out), out[-2000:]
 
 
-def test_inferencer_and_init_model_load_both_kinds(project):
-    checkpoints = ['work_dirs/stock/iter_4.pth', 'work_dirs/ours/iter_2.pth']
-    out = run(osp.join(HERE, 'stock_entry_points.py'), 'apis', project['toolbox'],
-              project['config'], project['image'], *checkpoints, cwd=project['root'])
-    got = result(out)
+def test_inferencer_and_init_model_load_both_kinds(project, used):
+    got = result(_step(used, 'apis'))
     size = 64 if project['toolbox'] == 'mmseg' else 96
-    for ckpt in checkpoints:
+    for ckpt in CHECKPOINTS:
         assert got[ckpt] == dict(inferencer_weights=True, init_model_weights=True,
                                  same_prediction=True, shape=[size, size]), (ckpt, got)
 
 
-def test_our_cli_tests_a_stock_checkpoint(project):
-    out = run('-m', 'mmseg_inceptionnext', 'test', project['config'],
-              'work_dirs/stock/iter_4.pth', '--work-dir', 'work_dirs/cli_test',
-              cwd=project['root'])
+def test_our_cli_tests_a_stock_checkpoint(project, used):
+    out = _step(used, 'our test')
     assert re.search(rf'{re.escape(project["metric"])}\'?: \d', out), out[-2000:]
 
 
-def test_stock_train_resumes_our_checkpoint(project):
-    # a new work dir whose last_checkpoint names ours: the resumed run writes there
-    work = project['root'] / 'work_dirs/ours_resumed'
-    work.mkdir()
-    (work / 'last_checkpoint').write_text(str(project['root'] / 'work_dirs/ours/iter_2.pth'))
-    out = run(stock_tool(project['toolbox'], 'train.py'), project['config'], '--work-dir',
-              str(work), '--resume', cwd=project['root'])
+def test_stock_train_resumes_our_checkpoint(used):
+    out = _step(used, 'train.py --resume')
     assert re.search(r'Auto resumed from the latest checkpoint .*ours/iter_2\.pth', out)
     assert 'Iter(train) [4/4]' in out and 'Iter(train) [1/4]' not in out
 
@@ -154,11 +170,11 @@ def test_pickled_code_is_refused_by_every_entry_point(project):
     out = run(osp.join(HERE, 'stock_entry_points.py'), 'refuse', project['toolbox'],
               project['config'], project['image'], 'evil.pth', cwd=root)
     errors = result(out)
-    assert set(errors) == {'inferencer', 'init_model', 'train.py --resume', 'test.py'}
+    assert set(errors) == {'inferencer', 'init_model', 'train.py --resume', 'test.py',
+                           'mmseg-inceptionnext test'}
     for entry, error in errors.items():
         assert error and 'Weights only load failed' in error and 'system' in error, (entry, error)
-    cli = run('-m', 'mmseg_inceptionnext', 'test', project['config'], 'evil.pth', '--work-dir',
-              'work_dirs/refuse', cwd=root, check=False)
+    cli = errors['mmseg-inceptionnext test']  # our CLI also says what to do
     assert 'The checkpoint holds pickled Python objects and was refused' in cli, cli[-2000:]
     assert '--unsafe-pickle' in cli
     assert not marker.exists()

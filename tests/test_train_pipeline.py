@@ -10,6 +10,7 @@ import pytest
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests.conftest import load_without_allow_list
+from tests.stock_entry_points import steps_of
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
@@ -76,15 +77,21 @@ def test_test_tool_and_inference_tool(trained):
     tmp, work, data_root, _ = trained
     opts = ['--cfg-options', f'test_dataloader.dataset.data_root={data_root}',
             'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
-    out = _run(osp.join(ROOT, 'tools/test.py'), CONFIG, str(work / 'iter_4.pth'), '--work-dir',
-               str(tmp / 'test'), *opts, cwd=tmp)
-    assert "'mIoU':" in out
-    out = _run(osp.join(ROOT, 'tools/test.py'), CONFIG, str(work / 'iter_4.pth'), '--tta',
-               '--work-dir', str(tmp / 'tta'), *opts, cwd=tmp)
-    assert "'mIoU':" in out
     images = osp.join(data_root, 'images', 'validation')
-    out = _run(osp.join(ROOT, 'tools/infer.py'), CONFIG, str(work / 'iter_4.pth'), images,
-               '--out-dir', str(tmp / 'overlays'), cwd=tmp)
+    test_py, infer_py = osp.join(ROOT, 'tools/test.py'), osp.join(ROOT, 'tools/infer.py')
+    # the three tools one after another in one process (tests/stock_entry_points.py scripts)
+    steps = steps_of(_run(
+        osp.join(ROOT, 'tests', 'stock_entry_points.py'), 'scripts',
+        test_py, CONFIG, str(work / 'iter_4.pth'), '--work-dir', str(tmp / 'test'), *opts, ':::',
+        test_py, CONFIG, str(work / 'iter_4.pth'), '--tta', '--work-dir', str(tmp / 'tta'),
+        *opts, ':::',
+        infer_py, CONFIG, str(work / 'iter_4.pth'), images, '--out-dir', str(tmp / 'overlays'),
+        cwd=tmp))
+    assert [(name, end) for name, (_, end) in steps.items()] == [
+        ('1 test.py', 'ok'), ('2 test.py', 'ok'), ('3 infer.py', 'ok')], steps
+    assert "'mIoU':" in steps['1 test.py'][0]
+    assert "'mIoU':" in steps['2 test.py'][0]
+    out = steps['3 infer.py'][0]
     written = sorted(glob.glob(str(tmp / 'overlays' / '*.png')))
     assert len(written) == 4 and all(path in out for path in written)
     from PIL import Image
