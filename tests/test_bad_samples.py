@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
+from tests.stock_entry_points import steps_of
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEG_DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
@@ -114,21 +115,40 @@ def test_more_bad_samples_than_the_limit_stop_the_run(seg_run):
     assert sum(path in error for path in files.values()) == int(found.group(1)) >= 2
 
 
-@pytest.mark.parametrize('damage, workers', [('truncated', 1), ('missing_ann', 0)])
-def test_bad_test_sample_is_an_error_naming_the_file(seg_run, damage, workers):
+DAMAGED_TESTS = [('truncated', 1), ('missing_ann', 0)]
+
+
+@pytest.fixture(scope='module')
+def damaged_tests(seg_run):
+    """tools/test.py on a test set with a truncated image (one dataloader worker) and on one
+    with a missing annotation, one after the other in one process (tests/stock_entry_points.py
+    scripts): ``{damage: (damaged file, output, how the step ended)}``."""
     tmp, _, _, work, code, _ = seg_run
     assert code == 0
-    root, _ = _ade(tmp, f'test_{damage}')
-    val = osp.join(root, 'images' if damage == 'truncated' else 'annotations', 'validation',
-                   'ADE_val_00000002.' + ('jpg' if damage == 'truncated' else 'png'))
-    _truncate(val) if damage == 'truncated' else os.remove(val)
-    code, log = _run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/test.py'), SEG_DEMO,
-                      str(work / 'iter_6.pth'), '--work-dir', str(tmp / f'eval_{damage}'),
-                      '--cfg-options', f'test_dataloader.dataset.data_root={root}',
-                      f'test_dataloader.num_workers={workers}',
-                      'test_dataloader.persistent_workers=False', 'model.decode_head.channels=16',
-                      'model.auxiliary_head.channels=8'], cwd=tmp)
-    assert code != 0
+    args, damaged = [], {}
+    for damage, workers in DAMAGED_TESTS:
+        root, _ = _ade(tmp, f'test_{damage}')
+        val = osp.join(root, 'images' if damage == 'truncated' else 'annotations', 'validation',
+                       'ADE_val_00000002.' + ('jpg' if damage == 'truncated' else 'png'))
+        _truncate(val) if damage == 'truncated' else os.remove(val)
+        damaged[damage] = val
+        args += [':::', osp.join(ROOT, 'tools/test.py'), SEG_DEMO, str(work / 'iter_6.pth'),
+                 '--work-dir', str(tmp / f'eval_{damage}'), '--cfg-options',
+                 f'test_dataloader.dataset.data_root={root}',
+                 f'test_dataloader.num_workers={workers}',
+                 'test_dataloader.persistent_workers=False', 'model.decode_head.channels=16',
+                 'model.auxiliary_head.channels=8']
+    _, log = _run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tests/stock_entry_points.py'),
+                   'scripts', *args[1:]], cwd=tmp)
+    steps = list(steps_of(log).values())
+    assert len(steps) == len(DAMAGED_TESTS), log[-3000:]
+    return {damage: (damaged[damage], *step) for (damage, _), step in zip(DAMAGED_TESTS, steps)}
+
+
+@pytest.mark.parametrize('damage, workers', DAMAGED_TESTS)
+def test_bad_test_sample_is_an_error_naming_the_file(damaged_tests, damage, workers):
+    val, log, end = damaged_tests[damage]
+    assert end != 'ok'
     what = 'image cannot be decoded' if damage == 'truncated' else 'annotation file is missing'
     assert f'BadSampleError: {val}: {what}' in log
     assert 'Validation and testing never skip samples' in log and "'mIoU':" not in log

@@ -21,6 +21,7 @@ from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
 from mmseg_inceptionnext.synthetic import make_coco_like
 from tests.config_diff import differences, not_covered, settings
 from tests.conftest import assert_baseline_differs_only_in_backbone, load_without_allow_list
+from tests.stock_entry_points import steps_of
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 HEADS = ('mask_rcnn', 'cascade_mask_rcnn')
@@ -262,11 +263,18 @@ def test_train_and_coco_evaluation_through_the_tools(tmp_path):
     loaders = [f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
                for key in ('batch_size=2', 'num_workers=0', 'persistent_workers=False')]
     work = tmp_path / 'work'
-    log = _run(osp.join(ROOT, 'tools/train.py'), DEMO, '--work-dir', str(work), '--cfg-options',
-               *data, *loaders, 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-               'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1',
-               'param_scheduler.0.end=2', 'param_scheduler.1.end=4',
-               'param_scheduler.1.milestones=[3]', cwd=tmp_path)
+    # train, then test the checkpoint, in one process (tests/stock_entry_points.py scripts)
+    steps = steps_of(_run(
+        osp.join(ROOT, 'tests', 'stock_entry_points.py'), 'scripts',
+        osp.join(ROOT, 'tools/train.py'), DEMO, '--work-dir', str(work), '--cfg-options',
+        *data, *loaders, 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+        'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1',
+        'param_scheduler.0.end=2', 'param_scheduler.1.end=4',
+        'param_scheduler.1.milestones=[3]', ':::',
+        osp.join(ROOT, 'tools/test.py'), DEMO, str(work / 'iter_4.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *data, *loaders, cwd=tmp_path))
+    assert [end for _, end in steps.values()] == ['ok', 'ok'], steps
+    log, out = steps['1 train.py'][0], steps['2 test.py'][0]
     assert 'Iter(train) [4/4]' in log
     assert 'coco/bbox_mAP:' in log and 'coco/segm_mAP:' in log
     scalars = [json.loads(line) for path in glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))
@@ -276,6 +284,4 @@ def test_train_and_coco_evaluation_through_the_tools(tmp_path):
     assert 'backbone.stem.0.weight' in ckpt['state_dict']
     assert 'roi_head.mask_head.conv_logits.weight' in ckpt['state_dict']
 
-    out = _run(osp.join(ROOT, 'tools/test.py'), DEMO, str(work / 'iter_4.pth'), '--work-dir',
-               str(tmp_path / 'test'), '--cfg-options', *data, *loaders, cwd=tmp_path)
     assert "'coco/bbox_mAP':" in out and "'coco/segm_mAP':" in out
