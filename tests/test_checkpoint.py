@@ -1,7 +1,7 @@
 """Loading released, timm and OpenMMLab checkpoints strictly, safely and with clear errors."""
 import argparse
 import json
-import subprocess
+import runpy
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -164,15 +164,30 @@ def test_to_backbone_state_dict_is_pure():
     assert list(to_backbone_state_dict({'a.stem.w': torch.zeros(1)}, prefix='a')) == ['stem.w']
 
 
-def test_convert_tool(tiny_arch, tmp_path):
+def _convert_tool(capsys, *args):
+    """``python tools/convert_checkpoint.py ARGS``, run in this process (the script as
+    ``__main__``): its exit code and standard error."""
+    saved = sys.argv
+    sys.argv = [str(ROOT / 'tools/convert_checkpoint.py'), *map(str, args)]
+    capsys.readouterr()
+    try:
+        runpy.run_path(sys.argv[0], run_name='__main__')
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        sys.argv = saved
+    return code, capsys.readouterr().err
+
+
+def test_convert_tool(tiny_arch, tmp_path, capsys, monkeypatch):
     sd = _classifier_state_dict(tiny_arch)
     torch.save({'model': sd, 'epoch': 1}, tmp_path / 'cls.pth')
     out = tmp_path / 'sub' / 'backbone.pth'
     arch = json.dumps(tiny_arch)
-    proc = subprocess.run([sys.executable, str(ROOT / 'tools/convert_checkpoint.py'),
-                           str(tmp_path / 'cls.pth'), str(out), '--arch-dict', arch],
-                          capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    monkeypatch.chdir(tmp_path)
+    code, err = _convert_tool(capsys, tmp_path / 'cls.pth', out, '--arch-dict', arch)
+    assert code == 0, err
     converted = torch.load(out, weights_only=True)
     assert set(converted['state_dict']) == {f'backbone.{k}' for k in sd if 'head' not in k}
     assert 'meta' in converted
@@ -180,10 +195,7 @@ def test_convert_tool(tiny_arch, tmp_path):
     model.init_weights()
     _assert_loaded(model, sd)
     # refusing to overwrite, and refusing a mismatching arch
-    again = subprocess.run([sys.executable, str(ROOT / 'tools/convert_checkpoint.py'),
-                            str(tmp_path / 'cls.pth'), str(out)], capture_output=True, text=True)
-    assert again.returncode != 0 and 'exists' in again.stderr
-    wrong = subprocess.run([sys.executable, str(ROOT / 'tools/convert_checkpoint.py'),
-                            str(tmp_path / 'cls.pth'), str(tmp_path / 'x.pth'), '--arch', 'atto'],
-                           capture_output=True, text=True)
-    assert wrong.returncode != 0 and 'does not fit' in wrong.stderr
+    code, err = _convert_tool(capsys, tmp_path / 'cls.pth', out)
+    assert code != 0 and 'exists' in err
+    code, err = _convert_tool(capsys, tmp_path / 'cls.pth', tmp_path / 'x.pth', '--arch', 'atto')
+    assert code != 0 and 'does not fit' in err
