@@ -60,6 +60,25 @@ def assert_baseline_differs_only_in_backbone(path, head):
     assert differ and not not_covered(differ, ['model.backbone'])
 
 
+def run_script_here(capsys, path, *args):
+    """``python PATH ARGS``, run in this process (the script as ``__main__``, with capsys
+    capturing): ``(exit code, stdout, stderr)``. For tools that start no runner."""
+    import runpy
+    import sys
+    saved = sys.argv
+    sys.argv = [str(path), *map(str, args)]
+    capsys.readouterr()
+    try:
+        runpy.run_path(sys.argv[0], run_name='__main__')
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        sys.argv = saved
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def load_without_allow_list(path):
     """``torch.load(path, weights_only=True)`` with torch's allow-list emptied for the call, as
     in a process that never imported this package (importing it allows mmengine's globals)."""

@@ -1,8 +1,6 @@
 """Loading released, timm and OpenMMLab checkpoints strictly, safely and with clear errors."""
 import argparse
 import json
-import runpy
-import sys
 from collections import OrderedDict
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from mmseg_inceptionnext.models import (
     to_backbone_state_dict,
 )
 from mmseg_inceptionnext.openmmlab import InceptionNeXt
-from tests.conftest import randomize_
+from tests.conftest import randomize_, run_script_here
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,19 +163,8 @@ def test_to_backbone_state_dict_is_pure():
 
 
 def _convert_tool(capsys, *args):
-    """``python tools/convert_checkpoint.py ARGS``, run in this process (the script as
-    ``__main__``): its exit code and standard error."""
-    saved = sys.argv
-    sys.argv = [str(ROOT / 'tools/convert_checkpoint.py'), *map(str, args)]
-    capsys.readouterr()
-    try:
-        runpy.run_path(sys.argv[0], run_name='__main__')
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = saved
-    return code, capsys.readouterr().err
+    code, _, err = run_script_here(capsys, ROOT / 'tools/convert_checkpoint.py', *args)
+    return code, err
 
 
 def test_convert_tool(tiny_arch, tmp_path, capsys, monkeypatch):

@@ -1,15 +1,13 @@
 """ONNX export of the backbones, checked in onnxruntime on the CPU."""
 import json
 import os.path as osp
-import subprocess
-import sys
 
 import onnxruntime
 import pytest
 import torch
 
 from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet, fuse_for_inference
-from tests.conftest import TINY_INCEPTIONNEXT, randomize_
+from tests.conftest import TINY_INCEPTIONNEXT, randomize_, run_script_here
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -47,11 +45,10 @@ def test_fused_form_exports(tmp_path):
         assert torch.allclose(torch.from_numpy(g), e, rtol=1e-4, atol=1e-4 * e.abs().max())
 
 
-def test_export_tool(tmp_path):
+def test_export_tool(tmp_path, capsys):
     torch.save(randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT)).state_dict(), tmp_path / 'w.pth')
-    proc = subprocess.run(
-        [sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/export_onnx.py'), '--arch',
-         json.dumps(TINY_INCEPTIONNEXT), '--checkpoint', str(tmp_path / 'w.pth'), '--shape', '64',
-         '96', '--out', str(tmp_path / 'b.onnx')], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert 'max relative difference' in proc.stdout and osp.isfile(tmp_path / 'b.onnx')
+    code, out, err = run_script_here(
+        capsys, osp.join(ROOT, 'tools/export_onnx.py'), '--arch', json.dumps(TINY_INCEPTIONNEXT),
+        '--checkpoint', tmp_path / 'w.pth', '--shape', '64', '96', '--out', tmp_path / 'b.onnx')
+    assert code == 0, err[-2000:]
+    assert 'max relative difference' in out and osp.isfile(tmp_path / 'b.onnx')
