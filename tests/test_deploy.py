@@ -94,6 +94,28 @@ def test_backbone_int8_stays_close_to_fp32_on_real_photographs(tmp_path):
     assert _quantized_weights(str(tmp_path / 'fp32.onnx')) == 0
 
 
+def test_int8_form_quantizes_the_onnx_forms_graph(monkeypatch):
+    """fidelity's onnx and int8 forms of one network export it once per shape: int8
+    quantizes the onnx form's fp32 graph, and computes what an int8 form of its own does."""
+    from mmseg_inceptionnext.deploy import fidelity, int8
+    model = randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=6).eval()
+    x = torch.cat([preprocess(img, (32, 32)) for img in sample_images(FIDELITY_IMAGES)])
+    pre = dict(mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375))
+    calibration = sample_images()
+    alone = fidelity.make_form(model, 'int8', calibration=calibration, **pre)(x)
+    calls = []
+    export = int8.export_onnx
+    monkeypatch.setattr(int8, 'export_onnx', lambda *a, **k: calls.append(1) or export(*a, **k))
+    exports = {}
+    onnx_form, int8_form = (fidelity.make_form(model, form, calibration=calibration,
+                                               exports=exports, **pre)
+                            for form in ('onnx', 'int8'))
+    onnx_form(x)
+    shared = int8_form(x)
+    assert len(calls) == 1 and list(exports) == [tuple(x.shape)]
+    assert compare_outputs(alone, shared)['max_rel'] < 1e-6
+
+
 def test_calibration_refuses_no_images():
     with pytest.raises(ValueError, match='at least one image'):
         calibration_batches(2, (32, 32), images=[])

@@ -42,7 +42,8 @@ class _PerShape:
 
 def make_form(network: nn.Module, form: str, *, calibration: Sequence[np.ndarray] = (),
               mean: Sequence[float], std: Sequence[float],
-              fuse_target: Optional[Callable[[nn.Module], nn.Module]] = None) -> Callable:
+              fuse_target: Optional[Callable[[nn.Module], nn.Module]] = None,
+              exports: Optional[Dict[tuple, Callable]] = None) -> Callable:
     """``network`` (eval mode, not modified) in ``form``: a callable on normalised batches.
 
     Args:
@@ -52,6 +53,9 @@ def make_form(network: nn.Module, form: str, *, calibration: Sequence[np.ndarray
         mean, std: The normalisation the network was trained with.
         fuse_target: Picks the InceptionNeXt backbone inside ``network`` for ``fused``
             (default: ``network`` itself).
+        exports: One dict for all the forms of one ``network``: the ``onnx`` form keeps its
+            fp32 graph per input shape there, and the ``int8`` form quantizes that graph
+            instead of exporting the network a second time.
     """
     if form not in FORMS:
         raise ValueError(f'Unknown form {form!r}; valid: {list(FORMS)}.')
@@ -68,13 +72,19 @@ def make_form(network: nn.Module, form: str, *, calibration: Sequence[np.ndarray
     if form == 'compiled':
         return compile_for_inference(net)
 
+    shared = {} if exports is None else exports
+
     def build(x: torch.Tensor):
-        cal = None
-        if form == 'int8':
-            cal = calibration_batches(x.shape[0], tuple(x.shape[2:]), list(calibration),
-                                      batches=max(1, len(calibration) // x.shape[0]),
-                                      mean=mean, std=std)
-        return to_onnxruntime(net, x, int8=form == 'int8', calibration=cal)
+        key = tuple(x.shape)
+        if form == 'onnx':
+            shared[key] = to_onnxruntime(net, x)  # holds the file as long as it lives
+            return shared[key]
+        cal = calibration_batches(x.shape[0], tuple(x.shape[2:]), list(calibration),
+                                  batches=max(1, len(calibration) // x.shape[0]),
+                                  mean=mean, std=std)
+        fp32 = shared.get(key)
+        return to_onnxruntime(net, x, int8=True, calibration=cal,
+                              fp32_onnx=fp32.path if fp32 is not None else None)
     return _PerShape(build)
 
 
@@ -99,10 +109,12 @@ def stage_cosine(backbone: nn.Module, forms: Sequence[str], size: Tuple[int, int
     with torch.inference_mode():
         reference = [t.float() for t in backbone(x)]
     out: Dict[str, List[float]] = {}
+    exports: Dict[tuple, Callable] = {}
     for form in forms:
         if form == 'eager':
             continue
-        fn = make_form(backbone, form, calibration=calibration, mean=mean, std=std)
+        fn = make_form(backbone, form, calibration=calibration, mean=mean, std=std,
+                       exports=exports)
         with torch.inference_mode():
             feats = fn(x)
         out[form] = [float(nn.functional.cosine_similarity(r.flatten(1), f.float().flatten(1),
@@ -156,9 +168,11 @@ def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
     network = SegmentorNetwork(model).eval()
     original = model.encode_decode
     results: Dict[str, Dict[str, float]] = {}
+    exports: Dict[tuple, Callable] = {}
     for form in forms:
         fn = make_form(network, form, calibration=calibration, mean=pre['mean'],
-                       std=pre['std'], fuse_target=lambda net: net.segmentor.backbone)
+                       std=pre['std'], fuse_target=lambda net: net.segmentor.backbone,
+                       exports=exports)
         model.encode_decode = original if form == 'eager' else (
             lambda inputs, metas, fn=fn: fn(inputs))
         log(f'[fidelity] testing form {form}')

@@ -157,7 +157,8 @@ def to_onnxruntime(module: nn.Module, example: torch.Tensor, *, int8: bool = Fal
                    calibration: Optional[Iterable[torch.Tensor]] = None,
                    path: Optional[str] = None, dynamic: bool = False,
                    metadata: Optional[dict] = None,
-                   threads: Optional[int] = None) -> OnnxRuntimeModel:
+                   threads: Optional[int] = None,
+                   fp32_onnx: Optional[str] = None) -> OnnxRuntimeModel:
     """``module`` (eval mode) in ONNX Runtime, at fp32 or int8: the one call.
 
     Args:
@@ -171,6 +172,9 @@ def to_onnxruntime(module: nn.Module, example: torch.Tensor, *, int8: bool = Fal
         dynamic: Dynamic batch and input size (fp32; int8 calibrates at ``example``'s size).
         metadata: Strings stored in the file.
         threads: ONNX Runtime intra-op threads (default: torch's).
+        fp32_onnx: With ``int8``: an fp32 ONNX file of ``module`` at ``example``'s shape
+            (as this function or :func:`export_onnx` wrote it) to quantize, instead of
+            exporting ``module`` again.
 
     Returns:
         An :class:`OnnxRuntimeModel`, called like ``module`` on torch tensors.
@@ -182,8 +186,10 @@ def to_onnxruntime(module: nn.Module, example: torch.Tensor, *, int8: bool = Fal
     if int8:
         if calibration is None:
             calibration = calibration_batches(example.shape[0], tuple(example.shape[2:]))
-        fp32 = os.path.splitext(path)[0] + '.fp32.onnx'
-        export_onnx(module, example, fp32, dynamic=dynamic, metadata=metadata)
+        fp32 = fp32_onnx
+        if fp32 is None:
+            fp32 = os.path.splitext(path)[0] + '.fp32.onnx'
+            export_onnx(module, example, fp32, dynamic=dynamic, metadata=metadata)
         quantize_onnx(fp32, path, calibration if dynamic else
                       rebatch(calibration, example.shape[0]))
     else:
