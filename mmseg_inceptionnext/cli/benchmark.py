@@ -84,7 +84,7 @@ def run_segmentors(parser, args):
     for config in map(resolve_config, args.segmentor):
         for with_cp in cps:
             fuse = args.fuse and is_inceptionnext(config)
-            specs.append(bm.SegmentorSpec(config, with_cp=with_cp, fuse=fuse,
+            specs.append(bm.SegmentorSpec(config, with_cp=with_cp, fused=fuse,
                                           channels_last=args.channels_last))
     eager = list(specs)
     if args.compile:
