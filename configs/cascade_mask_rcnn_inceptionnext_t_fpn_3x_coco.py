@@ -29,8 +29,6 @@ _base_ = [
     './_base_/datasets/coco_instance_ms_guarded.py',
     './_base_/recipes/convnext_cascade_mask_rcnn_3x.py',
 ]
-dims = [96, 192, 384, 768]
 model = dict(
     backbone=dict(_base_.backbone, arch='tiny', drop_path_rate=0.4, init_cfg=dict(
-        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_tiny.pth')),
-    neck=dict(in_channels=dims))
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_tiny.pth')))

@@ -7,9 +7,7 @@ _base_ = [
     './_base_/datasets/coco_instance_ms_guarded.py',
     './_base_/recipes/convnext_mask_rcnn_3x.py',
 ]
-dims = [96, 192, 384, 768]
 model = dict(
     backbone=dict(_base_.backbone, arch='small', drop_path_rate=0.6, init_cfg=dict(
-        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_small.pth')),
-    neck=dict(in_channels=dims))
+        type='Pretrained', checkpoint=f'{_base_.ckpt_dir}/inceptionnext_small.pth')))
 optim_wrapper = dict(paramwise_cfg=dict(num_layers=12))  # as ConvNeXt-S/B recipes

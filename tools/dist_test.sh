@@ -5,9 +5,5 @@ set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
 NPROC=$3
-PORT=${PORT:-29500}
-PYTHON=${PYTHON:-python}
-TOOLS="$(cd "$(dirname "$0")" && pwd)"
-exec "$PYTHON" -m torch.distributed.run --nnodes=1 --node_rank=0 --master_addr=127.0.0.1 \
-  --nproc_per_node="$NPROC" --master_port="$PORT" \
-  "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
+exec bash "$(dirname "$0")/dist_run.sh" "$NPROC" test.py "$CONFIG" "$CHECKPOINT" --launcher pytorch \
+  "${@:4}"

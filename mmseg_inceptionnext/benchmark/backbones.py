@@ -18,18 +18,18 @@ import torch
 from torch import nn
 
 from ..models import ConvNeStNet, InceptionNeXtNet, count_macs
-from ..models.fuse import compile_for_inference, fuse_for_inference, to_channels_last
+from ..models.fuse import compile_for_inference
 from .timing import (
     MODES,
     ForwardAs,
     Result,
     StepRunner,
     check_amp,
-    in_child,
-    peak_rss_growth_mib,
+    child_peak_rss_mib,
+    onnxruntime_step,
     set_ratios,
     time_interleaved,
-    warm_up,
+    warm_up_runner,
 )
 
 
@@ -124,16 +124,6 @@ AMP_MODELS = ('inceptionnext_t_cl', 'inceptionnext_t_cl_compiled', 'timm_incepti
               'timm_convnext_tiny_cl_compiled')
 
 
-class _OrtStep:
-    """An ONNX Runtime session fed one fixed input (numpy, prepared once)."""
-
-    def __init__(self, session, x: torch.Tensor) -> None:
-        self.session, self.x = session, x.numpy()
-
-    def __call__(self):
-        return self.session.run_numpy(self.x)
-
-
 class _Runner(StepRunner):
     """One backbone prepared for one mode."""
 
@@ -142,26 +132,17 @@ class _Runner(StepRunner):
         spec = MODEL_SPECS[name]
         torch.manual_seed(0)
         model = spec.build().to(device)
-        self.device, self.amp = device, amp
-        self.train = mode == 'train'
-        model.train(self.train)
-        if spec.fused:
-            fuse_for_inference(model)
-        fmt = torch.channels_last if spec.channels_last else torch.contiguous_format
-        if spec.channels_last:
-            to_channels_last(model)
+        self._set_up(model, mode, fuse=model if spec.fused else None,
+                     channels_last=spec.channels_last, batch=batch, shape=size, device=device,
+                     amp=amp)
         self.forward = ForwardAs(model, 'forward_features') if spec.timm_features else model
         self.forward.train(self.train)
         self.eager = self.forward  # the uncompiled network (for counting MACs)
-        self.x = torch.randn(batch, 3, *size, device=device).contiguous(memory_format=fmt)
         if spec.compiled:
             self.forward = (torch.compile(self.forward) if self.train
                             else compile_for_inference(self.forward, channels_last=False))
         if spec.runtime == 'onnxruntime':
-            from ..deploy import calibration_batches, to_onnxruntime
-            calibration = calibration_batches(batch, size) if spec.int8 else None
-            self.forward = _OrtStep(to_onnxruntime(self.eager, self.x, int8=spec.int8,
-                                                   calibration=calibration), self.x)
+            self.forward = onnxruntime_step(self.eager, self.x, spec.int8)
         self.opt = torch.optim.AdamW(model.parameters(), lr=1e-6) if self.train else None
 
     def loss(self) -> torch.Tensor:
@@ -170,10 +151,7 @@ class _Runner(StepRunner):
         return sum(o.float().mean() for o in outs)
 
     def infer(self) -> None:
-        if isinstance(self.forward, _OrtStep):
-            self.forward()
-        else:
-            self.forward(self.x)
+        self.forward(self.x)
 
 
 def applicable(name: str, mode: str) -> bool:
@@ -181,16 +159,10 @@ def applicable(name: str, mode: str) -> bool:
     return not (mode == 'train' and MODEL_SPECS[name].inference_only)
 
 
-def _peak_rss_probe(name: str, mode: str, batch: int, size: Tuple[int, int], warmup: int,
-                    amp: Optional[str], queue) -> None:
-    runner = _Runner(name, mode, batch, size, torch.device('cpu'), amp)
-    queue.put(peak_rss_growth_mib(runner, warmup))
-
-
 def cpu_peak_memory_mib(name: str, mode: str, batch: int, size: Tuple[int, int],
                         warmup: int, amp: Optional[str] = None) -> float:
     """Peak RSS growth (MiB) of ``warmup`` steps in a fresh child process."""
-    return in_child(_peak_rss_probe, (name, mode, batch, size, warmup, amp))
+    return child_peak_rss_mib(_Runner, (name, mode, batch, size, torch.device('cpu'), amp), warmup)
 
 
 def run_benchmark(models: Sequence[str] = DEFAULT_MODELS, *, modes: Sequence[str] = MODES,
@@ -238,14 +210,12 @@ def run_benchmark(models: Sequence[str] = DEFAULT_MODELS, *, modes: Sequence[str
                 continue
             spec, res = MODEL_SPECS[name], Result(name, mode)
             # compiled models: the first steps compile, so their RSS peak is the compiler's
-            if memory and dev.type == 'cpu' and not spec.compiled and spec.runtime == 'torch':
-                res.peak_mem_mib = cpu_peak_memory_mib(name, mode, batch, size, warmup, amp)
-            runner = _Runner(name, mode, batch, size, dev, amp)
-            warm_up(runner, res, warmup, memory)
+            probe = dev.type == 'cpu' and not spec.compiled and spec.runtime == 'torch'
+            runner = warm_up_runner(_Runner, (name, mode, batch, size, dev, amp), res,
+                                    warmup=warmup, memory=memory, probe=probe, log=log)
             if mode == 'infer':
                 res.gmacs_per_step = count_macs(runner.eager, runner.x) / 1e9
             runners[name], mode_results[name] = runner, res
-            log(f'[{mode}] warmed up {name}')
         time_interleaved(list(runners.values()), [mode_results[n] for n in runners], repeats,
                          batch, log, mode)
         for res in mode_results.values():

@@ -9,17 +9,16 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 
-from ..models.fuse import compile_for_inference, fuse_for_inference, to_channels_last
+from ..models.fuse import compile_for_inference
 from .timing import (
     MODES,
     Result,
     StepRunner,
     check_amp,
-    in_child,
-    peak_rss_growth_mib,
+    onnxruntime_step,
     set_ratios,
     time_interleaved,
-    warm_up,
+    warm_up_runner,
 )
 
 
@@ -30,8 +29,8 @@ class SegmentorSpec:
     Args:
         config: Path of an MMSegmentation config (this project's or the user's).
         with_cp: Set ``model.backbone.with_cp`` (activation checkpointing).
-        fuse: Fold the backbone's BNs and layer scales (:func:`fuse_for_inference`);
-            InceptionNeXt backbones only, inference only.
+        fused: Fold the backbone's BNs and layer scales (:func:`~mmseg_inceptionnext.models.
+            fuse_for_inference`); InceptionNeXt backbones only, inference only.
         channels_last: Run the whole segmentor channels-last.
         compiled: Inference through :func:`compile_for_inference` (Inductor freezing).
         runtime: 'torch', or 'onnxruntime': the network (image to logits, see
@@ -43,7 +42,7 @@ class SegmentorSpec:
 
     config: str
     with_cp: bool = False
-    fuse: bool = False
+    fused: bool = False
     channels_last: bool = False
     compiled: bool = False
     runtime: str = 'torch'
@@ -52,7 +51,7 @@ class SegmentorSpec:
     @property
     def label(self) -> str:
         name = os.path.splitext(os.path.basename(self.config))[0]
-        flags = [f for f, on in (('cp', self.with_cp), ('fused', self.fuse),
+        flags = [f for f, on in (('cp', self.with_cp), ('fused', self.fused),
                                  ('cl', self.channels_last), ('compiled', self.compiled),
                                  ('ort', self.runtime == 'onnxruntime'), ('int8', self.int8))
                  if on]
@@ -60,7 +59,7 @@ class SegmentorSpec:
 
     @property
     def inference_only(self) -> bool:
-        return self.fuse or self.compiled or self.runtime != 'torch'
+        return self.fused or self.compiled or self.runtime != 'torch'
 
 
 class _SegmentorRunner(StepRunner):
@@ -70,6 +69,7 @@ class _SegmentorRunner(StepRunner):
                  device: torch.device, amp: Optional[str] = None) -> None:
         from mmengine.config import Config
 
+        from .. import openmmlab  # noqa: F401  (registers our backbones, also in a probe child)
         from ..deploy.segmentor import SegmentorNetwork
         from ..openmmlab.runner import build_model
 
@@ -79,27 +79,16 @@ class _SegmentorRunner(StepRunner):
         model_cfg['backbone'] = dict(model_cfg['backbone'], with_cp=spec.with_cp)
         torch.manual_seed(0)
         model = build_model(cfg, model_cfg).to(device)
-        self.train = mode == 'train'
-        model.train(self.train)
-        if spec.fuse:
-            fuse_for_inference(model.backbone)
-        fmt = torch.channels_last if spec.channels_last else torch.contiguous_format
-        if spec.channels_last:
-            to_channels_last(model)
-        self.model, self.device, self.amp = model, device, amp
-        h, w = shape
-        self.x = torch.randn(batch, 3, h, w, device=device).contiguous(memory_format=fmt)
+        self._set_up(model, mode, fuse=model.backbone if spec.fused else None,
+                     channels_last=spec.channels_last, batch=batch, shape=shape, device=device,
+                     amp=amp)
+        self.model = model
         # inference: the network alone (backbone, neck, heads), as FPS is counted
         self.network = SegmentorNetwork(model, resize=False).train(self.train)
         if spec.compiled:
             self.network = compile_for_inference(self.network, channels_last=False)
         if spec.runtime == 'onnxruntime':
-            from ..deploy import calibration_batches, to_onnxruntime
-            calibration = calibration_batches(batch, shape) if spec.int8 else None
-            session = to_onnxruntime(self.network, self.x, int8=spec.int8,
-                                     calibration=calibration)
-            x = self.x.numpy()
-            self.network = lambda _: session.run_numpy(x)
+            self.network = onnxruntime_step(self.network, self.x, spec.int8)
         self.samples = None
         self.opt = None
         if self.train:
@@ -111,7 +100,7 @@ class _SegmentorRunner(StepRunner):
                 sample = SegDataSample(metainfo=dict(img_shape=shape, pad_shape=shape,
                                                      ori_shape=shape))
                 sample.gt_sem_seg = PixelData(
-                    data=torch.randint(0, num_classes, (1, h, w), device=device))
+                    data=torch.randint(0, num_classes, (1, *shape), device=device))
                 self.samples.append(sample)
             self.opt = torch.optim.AdamW(model.parameters(), lr=1e-6)
 
@@ -120,13 +109,6 @@ class _SegmentorRunner(StepRunner):
 
     def infer(self) -> None:
         self.network(self.x)
-
-
-def _peak_rss_probe(spec: SegmentorSpec, mode: str, batch: int, shape: Tuple[int, int],
-                    warmup: int, amp: Optional[str], queue) -> None:
-    import mmseg_inceptionnext.openmmlab  # noqa: F401  (registers the backbones in the child)
-    runner = _SegmentorRunner(spec, mode, batch, shape, torch.device('cpu'), amp)
-    queue.put(peak_rss_growth_mib(runner, warmup))
 
 
 def run_segmentor_benchmark(specs: Sequence[SegmentorSpec], *, mode: str = 'infer',
@@ -171,13 +153,10 @@ def run_segmentor_benchmark(specs: Sequence[SegmentorSpec], *, mode: str = 'infe
     runners, results = [], []
     for spec in specs:
         res = Result(spec.label, mode)
-        if memory and dev.type == 'cpu' and not spec.compiled and spec.runtime == 'torch':
-            res.peak_mem_mib = in_child(_peak_rss_probe, (spec, mode, batch, shape, warmup, amp))
-        runner = _SegmentorRunner(spec, mode, batch, shape, dev, amp)
-        warm_up(runner, res, warmup, memory)
-        runners.append(runner)
+        probe = dev.type == 'cpu' and not spec.compiled and spec.runtime == 'torch'
+        runners.append(warm_up_runner(_SegmentorRunner, (spec, mode, batch, shape, dev, amp), res,
+                                      warmup=warmup, memory=memory, probe=probe, log=log))
         results.append(res)
-        log(f'[{mode}] warmed up {spec.label}')
     time_interleaved(runners, results, repeats, batch, log, mode)
     set_ratios(results, results[0])
     return results

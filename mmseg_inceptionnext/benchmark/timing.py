@@ -1,5 +1,6 @@
-"""What every benchmarked model shares: one timed unit of work (a :class:`StepRunner`), the
-interleaved timing loop, and the peak-memory probe.
+"""What every benchmarked model shares: one timed unit of work (a :class:`StepRunner`, with
+the preparation of its network and input), the warm-up, the interleaved timing loop, and the
+peak-memory probe.
 
 Models are timed *interleaved*: every repeat times one step of each model in turn, so that a
 burst of background load on a shared machine hits all of them alike; medians over the
@@ -20,10 +21,12 @@ import resource
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
+
+from ..models.fuse import fuse_for_inference, to_channels_last
 
 #: Benchmark modes.
 MODES = ('train', 'infer')
@@ -77,6 +80,21 @@ class StepRunner:
     def infer(self) -> None:
         raise NotImplementedError
 
+    def _set_up(self, model: nn.Module, mode: str, *, fuse: Optional[nn.Module],
+                channels_last: bool, batch: int, shape: Tuple[int, int], device: torch.device,
+                amp: Optional[str]) -> None:
+        """Prepare ``model`` and the input for ``mode``: train or eval mode, ``fuse``'s BNs and
+        layer scales folded (:func:`fuse_for_inference`; ``None``: nothing folded), channels-last
+        weights if asked, and ``self.x``, a random batch in the same memory format."""
+        self.device, self.amp, self.train = device, amp, mode == 'train'
+        model.train(self.train)
+        if fuse is not None:
+            fuse_for_inference(fuse)
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        if channels_last:
+            to_channels_last(model)
+        self.x = torch.randn(batch, 3, *shape, device=device).contiguous(memory_format=fmt)
+
     def _autocast(self):
         if self.amp is None:
             return contextlib.nullcontext()
@@ -94,6 +112,17 @@ class StepRunner:
                 self.infer()
         if self.device.type == 'cuda':
             torch.cuda.synchronize(self.device)
+
+
+def onnxruntime_step(network: nn.Module, x: torch.Tensor, int8: bool) -> Callable[..., Any]:
+    """``network`` exported to ONNX Runtime (``int8``: statically quantized, calibrated on real
+    photographs), as a step that runs it on ``x``: the input is fixed and converted to numpy
+    once, so the step ignores what it is called with."""
+    from ..deploy import calibration_batches, to_onnxruntime
+    calibration = calibration_batches(x.shape[0], tuple(x.shape[2:])) if int8 else None
+    session = to_onnxruntime(network, x, int8=int8, calibration=calibration)
+    x_np = x.numpy()
+    return lambda *_: session.run_numpy(x_np)
 
 
 def check_amp(amp: Optional[str], device: str) -> None:
@@ -115,6 +144,23 @@ def warm_up(runner: StepRunner, res: Result, warmup: int, memory: bool) -> None:
         runner.step()
     if memory and cuda:
         res.peak_mem_mib = torch.cuda.max_memory_allocated(runner.device) / 2**20
+
+
+def warm_up_runner(runner_cls: Callable[..., StepRunner], args: tuple, res: Result, *,
+                   warmup: int, memory: bool, probe: bool,
+                   log: Callable[[str], None]) -> StepRunner:
+    """Build ``runner_cls(*args)`` and run its untimed steps, their peak memory in ``res``.
+
+    With ``memory``, the peak on CUDA is that of these warm-up steps; with ``probe`` too (a CPU
+    runner) it is the peak RSS growth of the same steps, measured first in a fresh child
+    process (:func:`child_peak_rss_mib`).
+    """
+    if memory and probe:
+        res.peak_mem_mib = child_peak_rss_mib(runner_cls, args, warmup)
+    runner = runner_cls(*args)
+    warm_up(runner, res, warmup, memory)
+    log(f'[{res.mode}] warmed up {res.model}')
+    return runner
 
 
 def time_interleaved(runners: Sequence[StepRunner], results: Sequence[Result], repeats: int,
@@ -163,11 +209,17 @@ def peak_rss_growth_mib(runner: StepRunner, warmup: int) -> float:
     return (peak - before) / 1024.0  # KiB -> MiB
 
 
-def in_child(target: Callable, args: tuple) -> float:
-    """Run ``target(*args, queue)`` in a fresh (spawned) process and return what it puts."""
+def _peak_rss_probe(runner_cls: Callable[..., StepRunner], args: tuple, warmup: int,
+                    queue) -> None:
+    queue.put(peak_rss_growth_mib(runner_cls(*args), warmup))
+
+
+def child_peak_rss_mib(runner_cls: Callable[..., StepRunner], args: tuple, warmup: int) -> float:
+    """Peak RSS growth (MiB) of ``warmup`` steps of ``runner_cls(*args)`` (a CPU runner,
+    importable by name), built and run in a fresh (spawned) process."""
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
+    proc = ctx.Process(target=_peak_rss_probe, args=(runner_cls, args, warmup, queue))
     proc.start()
     try:
         while True:

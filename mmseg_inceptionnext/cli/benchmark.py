@@ -21,6 +21,14 @@ from dataclasses import replace
 from mmseg_inceptionnext import benchmark as bm
 from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
 
+#: On/off options of ``--segmentor`` runs.
+SEGMENTOR_FLAGS = (
+    ('--onnx', 'also time each config in ONNX Runtime (fp32)'),
+    ('--fuse', 'fold BN and layer scale of InceptionNeXt backbones (inference)'),
+    ('--channels-last', 'run channels-last'),
+    ('--compile', 'also time each config compiled for inference (compile_for_inference)'),
+)
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -32,8 +40,6 @@ def main(argv=None):
     parser.add_argument('--int8', action='store_true',
                         help='backbones: add ONNX Runtime fp32 and int8 rows; segmentors: '
                         'time each config in ONNX Runtime at int8 too')
-    parser.add_argument('--onnx', action='store_true',
-                        help='segmentors: time each config in ONNX Runtime (fp32) too')
     parser.add_argument('--list', action='store_true', help='print the model names and exit')
     parser.add_argument('--modes', nargs='+', choices=bm.MODES,
                         help='default: train infer (backbones), infer (segmentors)')
@@ -47,21 +53,16 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--no-memory', action='store_true', help='skip peak-memory probes')
     parser.add_argument('--json', metavar='PATH', help='also write the results as JSON')
-    parser.add_argument('--segmentor', metavar='CONFIG', nargs='+',
-                        help='time whole MMSegmentation models instead, side by side')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 2048], metavar=('H', 'W'),
-                        help='segmentor input size (default 512 2048)')
-    parser.add_argument('--fuse', action='store_true',
-                        help='segmentors: fold BN and layer scale of InceptionNeXt backbones '
-                        '(inference)')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='segmentors: run channels-last')
-    parser.add_argument('--compile', action='store_true',
-                        help='segmentors: also time each config compiled for inference '
-                        '(compile_for_inference)')
-    parser.add_argument('--with-cp', choices=('off', 'on', 'both'), default='off',
-                        help='segmentors: backbone activation checkpointing; both = each config '
-                        'without and with it')
+    seg = parser.add_argument_group('whole segmentors')
+    seg.add_argument('--segmentor', metavar='CONFIG', nargs='+',
+                     help='time whole MMSegmentation models instead, side by side')
+    seg.add_argument('--shape', type=int, nargs=2, default=[512, 2048], metavar=('H', 'W'),
+                     help='input size (default 512 2048)')
+    for flag, text in SEGMENTOR_FLAGS:
+        seg.add_argument(flag, action='store_true', help=text)
+    seg.add_argument('--with-cp', choices=('off', 'on', 'both'), default='off',
+                     help='backbone activation checkpointing; both = each config without and '
+                     'with it')
     args = parser.parse_args(argv)
     if args.threads:
         import torch
@@ -84,7 +85,7 @@ def run_segmentors(parser, args):
     for config in map(resolve_config, args.segmentor):
         for with_cp in cps:
             fuse = args.fuse and is_inceptionnext(config)
-            specs.append(bm.SegmentorSpec(config, with_cp=with_cp, fuse=fuse,
+            specs.append(bm.SegmentorSpec(config, with_cp=with_cp, fused=fuse,
                                           channels_last=args.channels_last))
     eager = list(specs)
     if args.compile:

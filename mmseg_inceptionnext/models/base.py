@@ -10,7 +10,8 @@ the norms differ. This module holds the parts they share, in plain torch:
 * :class:`Stage` (downsample + blocks, with optional activation checkpointing),
 * :class:`OutputNorms`, ``out_indices`` and the output norms ``norm{i}`` (also used by
   the OpenMMLab ``TimmConvNeXt``),
-* :class:`StagedBackbone`, the stem/stages/output-norm forward pass.
+* :class:`StagedBackbone`, which builds the stem, stages and output norms around a
+  family's block, and their forward pass.
 
 Nothing here imports mmcv, mmengine, mmseg or mmdet (timm.layers only).
 """
@@ -28,6 +29,8 @@ from .checkpoint import CheckpointFormat
 
 NUM_STAGES = 4
 NormLayer = Callable[[int], nn.Module]
+#: ``(stage index, drop-path rate) -> block``, what :meth:`StagedBackbone._build` calls per block.
+BlockFactory = Callable[[int, float], nn.Module]
 
 
 def resolve_arch(arch: Union[str, Mapping[str, Any]], table: Mapping[str, Mapping[str, Any]],
@@ -243,12 +246,45 @@ class OutputNorms:
 class StagedBackbone(OutputNorms, nn.Module):
     """Stem + four :class:`Stage` s, returning the chosen stage outputs.
 
-    Subclasses build ``stem`` and ``stages`` from their variant table and call
-    :meth:`_init_outputs`. Returned maps have strides 4, 8, 16 and 32. Checkpoints hold
-    the same key names, so :meth:`checkpoint_format` converts nothing.
+    Subclasses resolve their variant table and pass it, with their block, to :meth:`_build`,
+    which builds ``stem``, ``stages`` and the output norms. Returned maps have strides 4, 8,
+    16 and 32. Checkpoints hold the same key names, so :meth:`checkpoint_format` converts
+    nothing.
     """
 
     in_channels: int
+
+    def _build(self, cfg: Mapping[str, Any], make_block: BlockFactory, *, in_channels: int,
+               drop_path_rate: float, norm_layer: NormLayer,
+               out_indices: Union[int, Sequence[int]], out_norm_layer: NormLayer | None) -> None:
+        """Build the stem, the four stages and the output norms, then initialise the weights.
+
+        The stem is a 4x4 stride-4 :class:`PadConv2d` and a norm (``stem.0``, ``stem.1``);
+        stage ``i`` is a :class:`Stage` of ``depths[i]`` blocks, opening with a downsample
+        for ``i > 0``.
+
+        Args:
+            cfg: A resolved ``arch`` (``depths``, ``dims`` and the family's own fields).
+            make_block: ``(stage index, drop-path rate) -> block`` of ``dims[i]`` channels.
+            in_channels: Input image channels.
+            drop_path_rate: Peak stochastic depth rate, ramped linearly over all blocks.
+            norm_layer: Norm of the stem and the downsamples.
+            out_indices: Stages to return (negatives allowed).
+            out_norm_layer: Factory for a norm on each returned stage, or ``None``.
+        """
+        self.arch = cfg
+        self.in_channels = in_channels
+        self.dims: Tuple[int, ...] = cfg['dims']
+        dims, depths = cfg['dims'], cfg['depths']
+        self.stem = nn.Sequential(PadConv2d(in_channels, dims[0], kernel_size=4, stride=4),
+                                  norm_layer(dims[0]))
+        rates = drop_path_rates(depths, drop_path_rate)
+        self.stages = nn.Sequential(*(
+            Stage(dims[i - 1] if i else dims[0], dims[i], [make_block(i, r) for r in rates[i]],
+                  downsample=i > 0, norm_layer=norm_layer)
+            for i in range(len(depths))))
+        self._init_outputs(out_indices, out_norm_layer)
+        self.apply(trunc_normal_init)
 
     def set_grad_checkpointing(self, enable: bool = True) -> None:
         """Recompute each block's activations in the backward pass to save memory."""

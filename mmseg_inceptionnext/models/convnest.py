@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import partial
-from typing import Any, Dict, Mapping, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Sequence, Union
 
 import torch
 from timm.layers import DropPath, LayerNorm2d
@@ -34,10 +34,7 @@ from torch import nn
 
 from .base import (
     NormLayer,
-    PadConv2d,
-    Stage,
     StagedBackbone,
-    drop_path_rates,
     resolve_arch,
     trunc_normal_init,
 )
@@ -124,26 +121,14 @@ class ConvNeStNet(StagedBackbone):
                  out_norm_layer: NormLayer | None = None) -> None:
         super().__init__()
         cfg = resolve_convnest_arch(arch)
-        self.arch = cfg
-        self.in_channels = in_channels
-        self.dims: Tuple[int, ...] = cfg['dims']
-        dims, depths = cfg['dims'], cfg['depths']
-        self.stem = nn.Sequential(PadConv2d(in_channels, dims[0], kernel_size=4, stride=4),
-                                  norm_layer(dims[0]))
-        rates = drop_path_rates(depths, drop_path_rate)
-        stages = []
-        for i in range(len(depths)):
-            blocks = [
-                ConvNeStBlock(dims[i], expand_ratio=cfg['expand_ratio'],
-                              kernel_size=cfg['kernel_size'], drop_path=rates[i][j],
-                              norm_layer=norm_layer)
-                for j in range(depths[i])
-            ]
-            stages.append(Stage(dims[i - 1] if i else dims[0], dims[i], blocks, downsample=i > 0,
-                                norm_layer=norm_layer))
-        self.stages = nn.Sequential(*stages)
-        self._init_outputs(out_indices, out_norm_layer)
-        self.apply(trunc_normal_init)
+
+        def block(i: int, drop_path: float) -> ConvNeStBlock:
+            return ConvNeStBlock(cfg['dims'][i], expand_ratio=cfg['expand_ratio'],
+                                 kernel_size=cfg['kernel_size'], drop_path=drop_path,
+                                 norm_layer=norm_layer)
+
+        self._build(cfg, block, in_channels=in_channels, drop_path_rate=drop_path_rate,
+                    norm_layer=norm_layer, out_indices=out_indices, out_norm_layer=out_norm_layer)
 
 
 class ConvNeStClassifier(ConvNeStNet):

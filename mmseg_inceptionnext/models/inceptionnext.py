@@ -9,7 +9,7 @@ Plain torch + ``timm.layers`` only.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Sequence, Union
 
 import torch
 from timm.layers import ConvMlp, DropPath
@@ -17,12 +17,8 @@ from torch import nn
 
 from .base import (
     NormLayer,
-    PadConv2d,
-    Stage,
     StagedBackbone,
-    drop_path_rates,
     resolve_arch,
-    trunc_normal_init,
 )
 
 #: Variants of the paper's Table 1 (atto from the official repository).
@@ -142,27 +138,14 @@ class InceptionNeXtNet(StagedBackbone):
                  out_norm_layer: NormLayer | None = None) -> None:
         super().__init__()
         cfg = resolve_inceptionnext_arch(arch)
-        self.arch = cfg
-        self.in_channels = in_channels
-        self.dims: Tuple[int, ...] = cfg['dims']
-        dims, depths = cfg['dims'], cfg['depths']
-        self.stem = nn.Sequential(PadConv2d(in_channels, dims[0], kernel_size=4, stride=4),
-                                  norm_layer(dims[0]))
-        rates = drop_path_rates(depths, drop_path_rate)
-        stages = []
-        for i in range(len(depths)):
-            blocks = [
-                MetaNeXtBlock(
-                    dims[i],
-                    InceptionDWConv2d(dims[i], cfg['square_kernel_size'], cfg['band_kernel_size'],
-                                      cfg['branch_ratio']),
-                    norm_layer=norm_layer, mlp_ratio=cfg['mlp_ratios'][i],
-                    layer_scale_init_value=layer_scale_init_value, drop_path=rates[i][j])
-                for j in range(depths[i])
-            ]
-            stages.append(Stage(dims[i - 1] if i else dims[0], dims[i], blocks, downsample=i > 0,
-                                norm_layer=norm_layer))
-        self.stages = nn.Sequential(*stages)
-        self._init_outputs(out_indices, out_norm_layer)
-        self.apply(trunc_normal_init)
 
+        def block(i: int, drop_path: float) -> MetaNeXtBlock:
+            mixer = InceptionDWConv2d(cfg['dims'][i], cfg['square_kernel_size'],
+                                      cfg['band_kernel_size'], cfg['branch_ratio'])
+            return MetaNeXtBlock(cfg['dims'][i], mixer, norm_layer=norm_layer,
+                                 mlp_ratio=cfg['mlp_ratios'][i],
+                                 layer_scale_init_value=layer_scale_init_value,
+                                 drop_path=drop_path)
+
+        self._build(cfg, block, in_channels=in_channels, drop_path_rate=drop_path_rate,
+                    norm_layer=norm_layer, out_indices=out_indices, out_norm_layer=out_norm_layer)

@@ -212,22 +212,30 @@ class NonFiniteCheckHook(Hook):
 
     # checkpoints --------------------------------------------------------------------------
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._refuse_nonfinite(runner, checkpoint, saving=True)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._refuse_nonfinite(runner, checkpoint, saving=False)
+
+    @staticmethod
+    def _refuse_nonfinite(runner, checkpoint: dict, *, saving: bool) -> None:
+        """Raise :class:`NonFiniteCheckpointError` if the checkpoint's weights, optimizer or EMA
+        state hold a NaN or inf: about to be saved (then nothing is written) or just loaded."""
         bad = nonfinite_trained_state(checkpoint)
         if not bad:
             return
-        good = last_good_checkpoint(runner.work_dir)
-        step = (checkpoint.get('meta') or {}).get('iter', runner.iter)
-        raise NonFiniteCheckpointError(
-            f'Refusing to save a checkpoint at iteration {step}: {len(bad)} entries hold '
-            f'NaN or inf, e.g. {bad[:5]}. Nothing was written; the last good checkpoint is '
-            f'{good or "(none yet)"}, and --resume continues from it. The run diverged: lower '
-            f'the learning rate or clip gradients (optim_wrapper.clip_grad).')
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        bad = nonfinite_trained_state(checkpoint)
-        if bad:
+        if saving:
+            good = last_good_checkpoint(runner.work_dir)
+            step = (checkpoint.get('meta') or {}).get('iter', runner.iter)
+            message = (
+                f'Refusing to save a checkpoint at iteration {step}: {len(bad)} entries hold '
+                f'NaN or inf, e.g. {bad[:5]}. Nothing was written; the last good checkpoint is '
+                f'{good or "(none yet)"}, and --resume continues from it. The run diverged: '
+                f'lower the learning rate or clip gradients (optim_wrapper.clip_grad).')
+        else:
             source = getattr(runner, '_load_from', None) or 'The checkpoint'
-            raise NonFiniteCheckpointError(
+            message = (
                 f'{source} holds NaN or inf in {len(bad)} entries, e.g. {bad[:5]}: it was '
                 f'written after the run had diverged. Resume or evaluate an earlier checkpoint '
                 f'instead (--resume <earlier.pth>, or --cfg-options load_from=<earlier.pth>).')
+        raise NonFiniteCheckpointError(message)

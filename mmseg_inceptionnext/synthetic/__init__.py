@@ -52,9 +52,9 @@ area are those of the rasterised polygon, and ``segmentation`` is that one polyg
 is a "C" (an annulus with a 60 degree gap), so its outline is one simple polygon without a
 hole and it is a valid COCO category like the others.
 
-Modules: :mod:`.shapes` (classes and geometry), :mod:`.scene` (appearance and scenes),
-:mod:`.ade20k` and :mod:`.coco` (the writers), :mod:`.files` (what the writers share: seeds,
-argument checks and the one "already written" check).
+Modules: :mod:`.shapes` (classes and geometry), :mod:`.scene` (appearance, scenes and the
+seeded scene of each image), :mod:`.ade20k` and :mod:`.coco` (the writers), :mod:`.files`
+(what the writers share: parameters, argument checks and the one "write once" check).
 
 Generation is deterministic given the seed: image ``i`` of a split gets its own random
 generator seeded from ``(seed, dataset, split, i)``, so it does not depend on how many

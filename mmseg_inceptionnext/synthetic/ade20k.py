@@ -3,23 +3,12 @@ ignore, 1 background, ``k + 2`` for ``SHAPE_CLASSES[k]``; see the package doc)."
 from __future__ import annotations
 
 import re
-import time
-from dataclasses import asdict
 from pathlib import Path
 
 from PIL import Image
 
-from .files import (
-    GENERATOR_VERSION,
-    already_written,
-    check_args,
-    clear,
-    mark_written,
-    save_jpeg,
-    scene_classes,
-    scene_rng,
-)
-from .scene import ade_label_map, render_scene
+from .files import clear, save_jpeg, write_once, writer_params
+from .scene import ade_label_map, indexed_scene
 from .shapes import SHAPE_CLASSES
 
 #: Name and palette colour of ADE-like label 1 (class 0), the background.
@@ -51,13 +40,10 @@ def make_ade20k_like(root: str | Path, *, num_train: int = 400, num_val: int = 6
         background first), ``palette``, ``reduce_zero_label``, ``reused`` (True if nothing was
         written) and ``seconds``.
     """
-    height, width = check_args(num_train, num_val, size, seed)
-    start = time.time()
+    params = writer_params('make_ade20k_like', num_train=num_train, num_val=num_val, size=size,
+                           seed=seed, ignore_border=int(ignore_border))
+    height, width = params['size']
     data_root = Path(root) / 'ADEChallengeData2016'
-    params = dict(generator='mmseg_inceptionnext.synthetic.make_ade20k_like',
-                  version=GENERATOR_VERSION, num_train=int(num_train), num_val=int(num_val),
-                  size=[height, width], seed=int(seed), ignore_border=int(ignore_border),
-                  shape_classes=[asdict(c) for c in SHAPE_CLASSES])
     splits = [('training', 'train', int(num_train)), ('validation', 'val', int(num_val))]
     expected = [data_root / kind / folder / f'ADE_{tag}_{i:08d}.{ext}'
                 for folder, tag, n in splits for i in range(1, n + 1)
@@ -67,22 +53,22 @@ def make_ade20k_like(root: str | Path, *, num_train: int = 400, num_val: int = 6
                    classes=[ADE_BACKGROUND] + [c.name for c in SHAPE_CLASSES],
                    palette=[list(ADE_BACKGROUND_COLOR)] + [list(c.color) for c in SHAPE_CLASSES],
                    reduce_zero_label=True)
-    if already_written(data_root, params, expected, overwrite) is not None:
-        return dict(summary, reused=True, seconds=round(time.time() - start, 3))
 
-    pattern = re.compile(r'ADE_(train|val)_\d{8}\.(jpg|png)')
-    for folder, tag, n in splits:
-        img_dir = data_root / 'images' / folder
-        ann_dir = data_root / 'annotations' / folder
-        for d in (img_dir, ann_dir):
-            clear(d, pattern)
-            d.mkdir(parents=True, exist_ok=True)
-        for i in range(1, n + 1):
-            rng = scene_rng(seed, 0, 0 if tag == 'train' else 1, i)
-            ids = scene_classes(rng, i - 1, len(SHAPE_CLASSES), (3, 6))
-            image, instances = render_scene(rng, (height, width), SHAPE_CLASSES, class_ids=ids)
-            label = ade_label_map(instances, (height, width), ignore_border)
-            save_jpeg(image, img_dir / f'ADE_{tag}_{i:08d}.jpg')
-            Image.fromarray(label).save(ann_dir / f'ADE_{tag}_{i:08d}.png', format='PNG')
-    mark_written(data_root, params)
-    return dict(summary, reused=False, seconds=round(time.time() - start, 3))
+    def write() -> dict:
+        pattern = re.compile(r'ADE_(train|val)_\d{8}\.(jpg|png)')
+        for folder, tag, n in splits:
+            img_dir = data_root / 'images' / folder
+            ann_dir = data_root / 'annotations' / folder
+            for d in (img_dir, ann_dir):
+                clear(d, pattern)
+                d.mkdir(parents=True, exist_ok=True)
+            for i in range(1, n + 1):
+                image, instances = indexed_scene(seed, 0, 0 if tag == 'train' else 1, i,
+                                                 (height, width), (3, 6))
+                label = ade_label_map(instances, (height, width), ignore_border)
+                save_jpeg(image, img_dir / f'ADE_{tag}_{i:08d}.jpg')
+                Image.fromarray(label).save(ann_dir / f'ADE_{tag}_{i:08d}.png', format='PNG')
+        return {}
+
+    return dict(summary, **write_once(data_root, params, expected, overwrite=overwrite,
+                                      write=write))

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from dataclasses import asdict
 from pathlib import Path
 
-from .files import (
-    GENERATOR_VERSION,
-    already_written,
-    check_args,
-    clear,
-    mark_written,
-    save_jpeg,
-    scene_classes,
-    scene_rng,
-)
-from .scene import render_scene
+from .files import GENERATOR_VERSION, clear, save_jpeg, write_once, writer_params
+from .scene import indexed_scene
 from .shapes import SHAPE_CLASSES
 
 
@@ -47,13 +36,10 @@ def make_coco_like(root: str | Path, *, num_train: int = 400, num_val: int = 60,
         ``palette``, ``train_ann_file``, ``val_ann_file`` (relative to ``root``),
         ``num_train_instances``, ``num_val_instances``, ``reused`` and ``seconds``.
     """
-    height, width = check_args(num_train, num_val, size, seed)
-    start = time.time()
+    params = writer_params('make_coco_like', num_train=num_train, num_val=num_val, size=size,
+                           seed=seed)
+    height, width = params['size']
     root = Path(root)
-    params = dict(generator='mmseg_inceptionnext.synthetic.make_coco_like',
-                  version=GENERATOR_VERSION, num_train=int(num_train), num_val=int(num_val),
-                  size=[height, width], seed=int(seed),
-                  shape_classes=[asdict(c) for c in SHAPE_CLASSES])
     splits = [('train2017', int(num_train)), ('val2017', int(num_val))]
     expected = [root / split / f'{i:012d}.jpg' for split, n in splits for i in range(1, n + 1)]
     expected += [root / 'annotations' / f'instances_{split}.json' for split, _ in splits]
@@ -63,43 +49,37 @@ def make_coco_like(root: str | Path, *, num_train: int = 400, num_val: int = 60,
                    palette=[list(c.color) for c in SHAPE_CLASSES],
                    train_ann_file='annotations/instances_train2017.json',
                    val_ann_file='annotations/instances_val2017.json')
-    old = already_written(root, params, expected, overwrite)
-    if old is not None:
-        return dict(summary, num_train_instances=old['num_train_instances'],
-                    num_val_instances=old['num_val_instances'], reused=True,
-                    seconds=round(time.time() - start, 3))
 
-    categories = [dict(id=k + 1, name=c.name, supercategory='shape')
-                  for k, c in enumerate(SHAPE_CLASSES)]
-    counts = {}
-    pattern = re.compile(r'\d{12}\.jpg')
-    (root / 'annotations').mkdir(parents=True, exist_ok=True)
-    for split_index, (split, n) in enumerate(splits):
-        img_dir = root / split
-        clear(img_dir, pattern)
-        img_dir.mkdir(parents=True, exist_ok=True)
-        images, annotations = [], []
-        for i in range(1, n + 1):
-            rng = scene_rng(seed, 1, split_index, i)
-            ids = scene_classes(rng, i - 1, len(SHAPE_CLASSES), (1, 4))
-            image, instances = render_scene(rng, (height, width), SHAPE_CLASSES, class_ids=ids,
-                                            allow_overlap=False)
-            file_name = f'{i:012d}.jpg'
-            save_jpeg(image, img_dir / file_name)
-            images.append(dict(id=i, file_name=file_name, height=height, width=width))
-            for inst in instances:
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=i, category_id=inst.class_index + 1,
-                    bbox=inst.bbox(), area=inst.area, iscrowd=0,
-                    segmentation=[[v for xy in inst.polygon for v in xy]]))
-        coco = dict(info=dict(description='synthetic COCO-like shapes '
-                              '(mmseg_inceptionnext.synthetic)',
-                              version=str(GENERATOR_VERSION), year=2017),
-                    licenses=[], images=images, annotations=annotations, categories=categories)
-        (root / 'annotations' / f'instances_{split}.json').write_text(json.dumps(coco))
-        counts[split] = len(annotations)
-    mark_written(root, params, num_train_instances=counts['train2017'],
-                 num_val_instances=counts['val2017'])
-    return dict(summary, num_train_instances=counts['train2017'],
-                num_val_instances=counts['val2017'], reused=False,
-                seconds=round(time.time() - start, 3))
+    def write() -> dict:
+        categories = [dict(id=k + 1, name=c.name, supercategory='shape')
+                      for k, c in enumerate(SHAPE_CLASSES)]
+        counts = {}
+        pattern = re.compile(r'\d{12}\.jpg')
+        (root / 'annotations').mkdir(parents=True, exist_ok=True)
+        for split_index, (split, n) in enumerate(splits):
+            img_dir = root / split
+            clear(img_dir, pattern)
+            img_dir.mkdir(parents=True, exist_ok=True)
+            images, annotations = [], []
+            for i in range(1, n + 1):
+                image, instances = indexed_scene(seed, 1, split_index, i, (height, width), (1, 4),
+                                                 allow_overlap=False)
+                file_name = f'{i:012d}.jpg'
+                save_jpeg(image, img_dir / file_name)
+                images.append(dict(id=i, file_name=file_name, height=height, width=width))
+                for inst in instances:
+                    annotations.append(dict(
+                        id=len(annotations) + 1, image_id=i, category_id=inst.class_index + 1,
+                        bbox=inst.bbox(), area=inst.area, iscrowd=0,
+                        segmentation=[[v for xy in inst.polygon for v in xy]]))
+            coco = dict(info=dict(description='synthetic COCO-like shapes '
+                                  '(mmseg_inceptionnext.synthetic)',
+                                  version=str(GENERATOR_VERSION), year=2017),
+                        licenses=[], images=images, annotations=annotations,
+                        categories=categories)
+            (root / 'annotations' / f'instances_{split}.json').write_text(json.dumps(coco))
+            counts[split] = len(annotations)
+        return dict(num_train_instances=counts['train2017'],
+                    num_val_instances=counts['val2017'])
+
+    return dict(summary, **write_once(root, params, expected, overwrite=overwrite, write=write))

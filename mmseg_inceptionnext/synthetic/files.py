@@ -1,32 +1,24 @@
-"""What both writers share: per-image seeds, argument checks, JPEG encoding, and the one
-"already written" check: a dataset is complete when its ``synthetic_meta.json`` holds the
-same parameters (``params``) and every expected file exists; the meta file is written last,
-so a run cut short is never taken for complete."""
+"""What both writers share: their parameters and argument checks, JPEG encoding, and the one
+"write once" protocol (:func:`write_once`): a dataset is complete when its
+``synthetic_meta.json`` holds the same parameters (``params``) and every expected file exists;
+the meta file is written last, so a run cut short is never taken for complete."""
 from __future__ import annotations
 
 import json
 import re
+import time
+from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
 
+from .shapes import SHAPE_CLASSES
+
 #: Bumped whenever the generated pixels change, so that old datasets are regenerated.
 GENERATOR_VERSION = 1
 META_NAME = 'synthetic_meta.json'
-
-
-def scene_rng(seed: int, dataset: int, split: int, index: int) -> np.random.Generator:
-    """The generator of one image: a function of its place only, not of how many are written."""
-    return np.random.default_rng([int(seed), dataset, split, int(index)])
-
-
-def scene_classes(rng: np.random.Generator, index: int, num_classes: int,
-                  num_objects: tuple[int, int]) -> list[int]:
-    """Class ids of one scene; the first cycles through all classes so every class occurs."""
-    count = int(rng.integers(num_objects[0], num_objects[1] + 1))
-    return [index % num_classes] + [int(c) for c in rng.integers(0, num_classes, count - 1)]
 
 
 def check_args(num_train: int, num_val: int, size: Sequence[int] | int,
@@ -41,6 +33,19 @@ def check_args(num_train: int, num_val: int, size: Sequence[int] | int,
     if int(seed) < 0:
         raise ValueError(f'seed must be >= 0, got {seed}')
     return int(size[0]), int(size[1])
+
+
+def writer_params(generator: str, *, num_train: int, num_val: int, size: Sequence[int] | int,
+                  seed: int, **extra) -> dict:
+    """Check a writer's common arguments and return the parameters that identify its dataset
+    (what ``synthetic_meta.json`` records): the generator and its version, the split sizes,
+    ``size`` as ``[height, width]``, the seed, the writer's own ``extra`` parameters and the
+    class table."""
+    height, width = check_args(num_train, num_val, size, seed)
+    return dict(generator=f'mmseg_inceptionnext.synthetic.{generator}',
+                version=GENERATOR_VERSION, num_train=int(num_train), num_val=int(num_val),
+                size=[height, width], seed=int(seed), **extra,
+                shape_classes=[asdict(c) for c in SHAPE_CLASSES])
 
 
 def save_jpeg(image: np.ndarray, path: Path) -> None:
@@ -88,3 +93,29 @@ def mark_written(folder: Path, params: dict, **extra) -> None:
     """Record a complete dataset (call after its last file)."""
     (folder / META_NAME).write_text(json.dumps(dict(params=as_json(params), **extra),
                                                indent=2) + '\n')
+
+
+def write_once(folder: Path, params: dict, expected: Sequence[Path], *, overwrite: bool,
+               write: Callable[[], dict]) -> dict:
+    """Reuse the complete dataset written with ``params`` in ``folder``, or write it.
+
+    Args:
+        folder: Where ``synthetic_meta.json`` lives.
+        params: The writer's parameters (:func:`writer_params`).
+        expected: Every file the dataset must have.
+        overwrite: Never reuse.
+        write: Writes every file and returns what the meta record keeps beside ``params``
+            (JSON-compatible).
+
+    Returns:
+        What ``write`` returned (or, reused, what it returned the time it wrote), plus
+        ``reused`` and ``seconds``.
+    """
+    start = time.time()
+    record = already_written(folder, params, expected, overwrite)
+    if record is not None:
+        extra = {k: v for k, v in record.items() if k != 'params'}
+    else:
+        extra = write()
+        mark_written(folder, params, **extra)
+    return dict(extra, reused=record is not None, seconds=round(time.time() - start, 3))

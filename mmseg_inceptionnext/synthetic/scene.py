@@ -1,5 +1,6 @@
-"""Appearance and scenes: backgrounds, textures, placement without losing objects, and the
-ADE20K-style label map of a scene (see the package doc)."""
+"""Appearance and scenes: backgrounds, textures, placement without losing objects, the scene
+of each image of a written dataset, and the ADE20K-style label map of a scene (see the
+package doc)."""
 from __future__ import annotations
 
 import math
@@ -198,6 +199,28 @@ def render_scene(rng: np.random.Generator, size: tuple[int, int],
     canvas += rng.normal(0.0, rng.uniform(2.0, 5.0), canvas.shape).astype(np.float32)
     image = np.clip(np.round(canvas), 0, 255).astype(np.uint8)
     return image, instances
+
+
+def scene_rng(seed: int, dataset: int, split: int, index: int) -> np.random.Generator:
+    """The generator of one image: a function of its place only, not of how many are written."""
+    return np.random.default_rng([int(seed), dataset, split, int(index)])
+
+
+def scene_classes(rng: np.random.Generator, index: int, num_classes: int,
+                  num_objects: tuple[int, int]) -> list[int]:
+    """Class ids of one scene; the first cycles through all classes so every class occurs."""
+    count = int(rng.integers(num_objects[0], num_objects[1] + 1))
+    return [index % num_classes] + [int(c) for c in rng.integers(0, num_classes, count - 1)]
+
+
+def indexed_scene(seed: int, dataset: int, split: int, index: int, size: tuple[int, int],
+                  num_objects: tuple[int, int], **render_kw) -> tuple[np.ndarray, list[Instance]]:
+    """Scene ``index`` (from 1) of a split of a written dataset: its own generator
+    (:func:`scene_rng`), ``num_objects`` (inclusive) objects of :data:`SHAPE_CLASSES` of which
+    the first cycles through the classes, then :func:`render_scene` (``render_kw``)."""
+    rng = scene_rng(seed, dataset, split, index)
+    ids = scene_classes(rng, index - 1, len(SHAPE_CLASSES), num_objects)
+    return render_scene(rng, size, SHAPE_CLASSES, class_ids=ids, **render_kw)
 
 
 def ade_label_map(instances: Sequence[Instance], size: tuple[int, int],

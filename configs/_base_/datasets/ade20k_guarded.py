@@ -1,7 +1,7 @@
 # ADE20K as MMSegmentation's base defines it, plus what every ADE20K config of this package
 # adds to it:
 # - the training pipeline wrapped in BadSampleGuard (README "Reliability": a bad training
-#   sample is skipped and counted instead of ending the run; BadSampleHook in the recipes);
+#   sample is skipped and counted instead of ending the run; BadSampleHook in the model bases);
 # - validation and test one image at a time;
 # - multi-scale (0.5..1.75) + flip test-time augmentation (`tools/test.py --tta`). Unlike
 #   mmseg's ADE20K base, labels are loaded with reduce_zero_label=True, as for single-scale

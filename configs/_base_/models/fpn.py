@@ -3,7 +3,12 @@
 # distributed). The backbone returns all four stages; its type and settings come from a
 # backbone base (_base_/backbones/) and the leaf config, and the leaf also sets
 # the neck's in_channels (the backbone's widths; it has no default here).
+# Besides the model it switches this package on: its registration (custom_imports) and its
+# reliability hooks (README "Reliability": BadSampleHook reports the samples the dataset base's
+# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run), whatever dataset and recipe
+# a config takes with it.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
+custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',

@@ -3,8 +3,8 @@
 # convnext_mask_rcnn_3x.py but AdamW lr 2e-4 and layer-wise lr decay 0.7 (num_layers 6; 12
 # for S and B sizes: the leaves set it). Batch 16 (8 GPUs x 2, MMDetection's COCO base).
 #
-# Reliability (README): as in convnext_mask_rcnn_3x.py, BadSampleHook and NonFiniteCheckHook,
-# and checkpoints written atomically.
+# Reliability (README): as in convnext_mask_rcnn_3x.py, checkpoints written atomically (the
+# hooks come with the model base).
 _base_ = ['mmdet::_base_/schedules/schedule_1x.py', 'mmdet::_base_/default_runtime.py']
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
@@ -19,5 +19,4 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[27, 33],
          gamma=0.1),
 ]
-custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))

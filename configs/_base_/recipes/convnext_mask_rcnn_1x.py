@@ -4,8 +4,8 @@
 # precision); MMDetection's default runtime. A shorter, cheaper run for comparisons, not a
 # paper setting. Batch 16 (8 GPUs x 2, MMDetection's COCO base).
 #
-# Reliability (README): as in convnext_mask_rcnn_3x.py, BadSampleHook and NonFiniteCheckHook,
-# and checkpoints written atomically.
+# Reliability (README): as in convnext_mask_rcnn_3x.py, checkpoints written atomically (the
+# hooks come with the model base).
 _base_ = ['mmdet::_base_/schedules/schedule_1x.py', 'mmdet::_base_/default_runtime.py']
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
@@ -13,5 +13,4 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
     constructor='StagedLRDecayOptimizerConstructor',
     paramwise_cfg=dict(decay_rate=0.95, decay_type='layer_wise', num_layers=6))
-custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))

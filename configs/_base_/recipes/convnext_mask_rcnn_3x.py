@@ -8,11 +8,11 @@
 # a 1000-iteration linear warm-up; MMDetection's default runtime. Batch 16 (8 GPUs x 2,
 # MMDetection's COCO base).
 #
-# Reliability (README): bad training samples are skipped and counted (BadSampleGuard in the
-# dataset base, BadSampleHook here), bad evaluation samples are an error naming the file, a
-# non-finite loss stops the run before any checkpoint holds it (NonFiniteCheckHook), and
-# checkpoints are written atomically. Written into the configs so that the stock mmdet tools
-# get it too.
+# Reliability (README): checkpoints are written atomically (here). The model bases switch on
+# the rest with this package's registration: bad training samples are skipped and counted
+# (BadSampleGuard in the dataset base, BadSampleHook), bad evaluation samples are an error
+# naming the file, and a non-finite loss stops the run before any checkpoint holds it
+# (NonFiniteCheckHook). Written into the configs so that the stock mmdet tools get it too.
 _base_ = ['mmdet::_base_/schedules/schedule_1x.py', 'mmdet::_base_/default_runtime.py']
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
@@ -27,5 +27,4 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[27, 33],
          gamma=0.1),
 ]
-custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))

@@ -8,8 +8,8 @@
 # MMSegmentation's 160k schedule and default runtime. Batch 16 (8 GPUs x 2; the leaves set 2
 # per GPU). Test: sliding 512x512 windows with stride 341 (the leaves' model.test_cfg).
 #
-# Reliability (README): as in swin_upernet_160k.py, BadSampleHook and NonFiniteCheckHook, and
-# checkpoints written atomically.
+# Reliability (README): as in swin_upernet_160k.py, checkpoints written atomically (the hooks
+# come with the model base).
 _base_ = ['mmseg::_base_/schedules/schedule_160k.py', 'mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
@@ -22,6 +22,5 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500, end=160000),
 ]
-custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
 auto_scale_lr = dict(enable=False, base_batch_size=16)
