@@ -130,7 +130,7 @@ def step(name: str, call) -> None:
     try:
         call()
         end = 'ok'
-    except BaseException as exc:  # noqa: BLE001  (reported, judged by the test)
+    except Exception as exc:  # noqa: BLE001  (reported, judged by the test)
         traceback.print_exc(file=sys.stdout)
         end = f'{type(exc).__name__}: {exc}'
     sys.stderr.flush()
