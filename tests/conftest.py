@@ -63,18 +63,9 @@ def assert_baseline_differs_only_in_backbone(path, head):
 def run_script_here(capsys, path, *args):
     """``python PATH ARGS``, run in this process (the script as ``__main__``, with capsys
     capturing): ``(exit code, stdout, stderr)``. For tools that start no runner."""
-    import runpy
-    import sys
-    saved = sys.argv
-    sys.argv = [str(path), *map(str, args)]
+    from tests.stock_entry_points import run_as_main
     capsys.readouterr()
-    try:
-        runpy.run_path(sys.argv[0], run_name='__main__')
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = saved
+    code = run_as_main(path, args)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -41,16 +41,24 @@ def stock_tool(toolbox: str, name: str) -> str:
     return osp.join(osp.dirname(origin), '.mim', 'tools', name)
 
 
-def run_script(path: str, argv) -> None:
+def run_as_main(path: str, argv) -> int:
+    """``python PATH ARGV`` in this process (the script as ``__main__``): its exit code."""
     saved = sys.argv
-    sys.argv = [path, *argv]
+    sys.argv = [str(path), *map(str, argv)]
     try:
-        runpy.run_path(path, run_name='__main__')
+        runpy.run_path(sys.argv[0], run_name='__main__')
     except SystemExit as exc:
-        if exc.code not in (None, 0):
-            raise RuntimeError(f'{path} exited with {exc.code}') from None
+        return 0 if exc.code is None else exc.code
     finally:
         sys.argv = saved
+    return 0
+
+
+def run_script(path: str, argv) -> None:
+    """:func:`run_as_main`; an exit code other than 0 raises."""
+    code = run_as_main(path, argv)
+    if code != 0:
+        raise RuntimeError(f'{path} exited with {code}')
 
 
 def _same_weights(model, checkpoint: str) -> bool:
