@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
+from tests import forkserver
 from tests.stock_entry_points import steps_of
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -23,7 +24,8 @@ SKIPPED = 'Skipped a bad training sample: '
 
 
 def _run(args, cwd, env=ENV):
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    run = forkserver.run if args[0] == sys.executable else subprocess.run
+    proc = run(args, cwd=cwd, capture_output=True, text=True, env=env)
     return proc.returncode, proc.stdout + proc.stderr
 
 

@@ -3,7 +3,6 @@ Runtime at fp32 and int8, `export` / `infer --onnx` / `infer --int8` / `fidelity
 the benchmark's machine report, ONNX Runtime rows and mixed precision."""
 import json
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
@@ -22,6 +21,7 @@ from mmseg_inceptionnext.deploy import (
 )
 from mmseg_inceptionnext.models import InceptionNeXtNet
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+from tests import forkserver
 from tests.conftest import TINY_INCEPTIONNEXT, randomize_
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -30,7 +30,7 @@ CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 
 def _train(*args, cwd):
     """The training run, in its own process as a user runs it."""
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', *args],
+    proc = forkserver.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', *args],
                           cwd=cwd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout

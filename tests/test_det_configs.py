@@ -7,7 +7,6 @@ import json
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -19,6 +18,7 @@ import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
 from mmseg_inceptionnext.synthetic import make_coco_like
+from tests import forkserver
 from tests.config_diff import differences, not_covered, settings
 from tests.conftest import assert_baseline_differs_only_in_backbone, load_without_allow_list
 from tests.stock_entry_points import steps_of
@@ -248,7 +248,7 @@ def test_checkpoint_dir_env_variables(monkeypatch):
 
 def _run(*args, cwd):
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
+    proc = forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
                           text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr

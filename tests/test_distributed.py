@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+from tests import forkserver
 
 pytestmark = pytest.mark.multiprocess
 
@@ -51,7 +52,7 @@ def test_two_cpu_processes_match_one(tmp_path):
                            '--work-dir', str(tmp_path / 'two'), *_options(root, 2)],
                           cwd=tmp_path, capture_output=True, text=True, env=env)
     assert dist.returncode == 0, dist.stderr[-3000:]
-    single = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+    single = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
                              str(config), '--work-dir', str(tmp_path / 'one'),
                              *_options(root, 4)], cwd=tmp_path, capture_output=True, text=True)
     assert single.returncode == 0, single.stderr[-3000:]
@@ -62,7 +63,7 @@ def test_two_cpu_processes_match_one(tmp_path):
             # the same 4 images per step; only the order of floating-point sums differs
             assert torch.allclose(two[key], value, rtol=1e-4, atol=1e-6), key
     # control: one process with batch 2 sees other images per step, and the check notices
-    other = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+    other = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
                             str(config), '--work-dir', str(tmp_path / 'half'),
                             *_options(root, 2)], cwd=tmp_path, capture_output=True, text=True)
     assert other.returncode == 0, other.stderr[-3000:]

@@ -7,9 +7,7 @@ import hashlib
 import math
 import os
 import os.path as osp
-import resource
 import shutil
-import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -18,13 +16,14 @@ import torch
 from torch import nn
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 ENV = dict(os.environ, PYTHONPATH=ROOT)  # the tools use this checkout's package
 
 
-def _train(root, work, iters, *extra, resume=False, preexec_fn=None):
+def _train(root, work, iters, *extra, resume=False, rlimits=None):
     args = [sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'), CONFIG,
             '--work-dir', str(work), *(['--resume'] if resume else []), '--cfg-options',
             f'train_dataloader.dataset.data_root={root}',
@@ -36,8 +35,8 @@ def _train(root, work, iters, *extra, resume=False, preexec_fn=None):
             'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=1',
             'param_scheduler.1.begin=1', 'param_scheduler.1.end=4',
             'model.decode_head.channels=16', 'model.auxiliary_head.channels=8', *extra]
-    proc = subprocess.run(args, cwd=osp.dirname(str(work)), capture_output=True, text=True,
-                          env=ENV, preexec_fn=preexec_fn)
+    proc = forkserver.run(args, cwd=osp.dirname(str(work)), capture_output=True, text=True,
+                          env=ENV, rlimits=rlimits)
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -84,16 +83,14 @@ def test_nan_loss_stops_before_a_checkpoint_and_resume_goes_on(two_good_iteratio
     assert 'resumed epoch: 0, iter: 2' in log and _finite(work / 'iter_4.pth')
 
 
-def _file_size_limit():
-    limit = 4 << 20  # the 36 MB checkpoint cannot be written; logs and configs can
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+_FILE_SIZE_LIMIT = dict(RLIMIT_FSIZE=(4 << 20, 4 << 20))  # too small for the 36 MB checkpoint
 
 
 def test_failed_checkpoint_write_keeps_the_previous_one(two_good_iterations):
     tmp, root = two_good_iterations
     work = _copy(tmp, 'full')
     digest = hashlib.md5((work / 'iter_2.pth').read_bytes()).hexdigest()
-    code, log = _train(root, work, 4, resume=True, preexec_fn=_file_size_limit)
+    code, log = _train(root, work, 4, resume=True, rlimits=_FILE_SIZE_LIMIT)
     assert code != 0
     assert (f"CheckpointWriteError: Could not write checkpoint '{work}/iter_4.pth': File too "
             f'large (EFBIG). Nothing was replaced or deleted: {work}/iter_2.pth is whole, and '

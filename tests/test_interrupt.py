@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
@@ -47,14 +48,14 @@ def data(tmp_path_factory):
 def whole(data):
     """The uninterrupted run: a checkpoint every 2 iterations, all kept."""
     tmp, root = data
-    subprocess.run(_cmd(root, tmp / 'whole'), cwd=tmp, check=True, capture_output=True)
+    forkserver.run(_cmd(root, tmp / 'whole'), cwd=tmp, check=True, capture_output=True)
     return tmp / 'whole'
 
 
 def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
     tmp, root = data
-    killed = subprocess.Popen(_cmd(root, tmp / 'killed'), cwd=tmp, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    killed = forkserver.Popen(_cmd(root, tmp / 'killed'), cwd=tmp, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     marker = tmp / 'killed' / 'last_checkpoint'
     deadline = time.time() + 300
     while not (marker.exists() and 'iter_4' in marker.read_text()):
@@ -63,7 +64,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     assert not osp.exists(tmp / 'killed' / f'iter_{ITERS}.pth')
-    out = subprocess.run(_cmd(root, tmp / 'killed', '--resume'), cwd=tmp, capture_output=True,
+    out = forkserver.run(_cmd(root, tmp / 'killed', '--resume'), cwd=tmp, capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'resumed epoch: 0, iter: ' in out.stdout + out.stderr
@@ -83,7 +84,7 @@ def test_half_written_checkpoint_is_skipped(data, whole):
     # the kill came while iter_4.pth was being written by a non-atomic writer
     data_bytes = (work / 'iter_4.pth').read_bytes()
     (work / 'iter_4.pth').write_bytes(data_bytes[:len(data_bytes) // 3])
-    out = subprocess.run(_cmd(root, work, '--resume') + ['train_cfg.max_iters=4'], cwd=tmp,
+    out = forkserver.run(_cmd(root, work, '--resume') + ['train_cfg.max_iters=4'], cwd=tmp,
                          capture_output=True, text=True)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]

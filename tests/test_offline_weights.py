@@ -5,7 +5,6 @@ import http.server
 import os
 import os.path as osp
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -15,6 +14,7 @@ import torch
 
 from mmseg_inceptionnext.models import CheckpointDownloadError, read_checkpoint
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLOSED = 'http://127.0.0.1:9'  # the discard port: nothing listens, the connection is refused
@@ -27,7 +27,7 @@ def test_paper_config_offline_ends_in_one_clear_message(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT, INCEPTIONNEXT_CKPT_DIR=CLOSED,
                TORCH_HOME=str(tmp_path / 'torch'))  # an empty download cache
     start = time.time()
-    proc = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+    proc = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
                            osp.join(ROOT, 'configs/upernet_inceptionnext_t_ade20k.py'),
                            '--work-dir', str(tmp_path / 'w'), '--cfg-options',
                            f'train_dataloader.dataset.data_root={root}',

@@ -19,7 +19,6 @@ import json
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import pytest
@@ -27,6 +26,7 @@ import torch
 
 import mmseg_inceptionnext.openmmlab  # noqa: F401  (the allow-list, for torch.load below)
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
+from tests import forkserver
 from tests.stock_entry_points import steps_of, stock_tool
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -53,7 +53,7 @@ def run(*args, cwd, check=True):
     package, one thread (robust on a small shared CPU)."""
     env = dict(os.environ, OMP_NUM_THREADS='1')
     env.pop('PYTHONPATH', None)
-    proc = subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
+    proc = forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=900)
     out = proc.stdout + proc.stderr
     if check:

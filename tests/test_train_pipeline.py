@@ -3,12 +3,12 @@ generated data, with the demo config (a few iterations)."""
 import glob
 import json
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
+from tests import forkserver
 from tests.conftest import load_without_allow_list
 from tests.stock_entry_points import steps_of
 
@@ -17,7 +17,7 @@ CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 
 
 def _run(*args, cwd):
-    proc = subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
+    proc = forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
@@ -100,7 +100,7 @@ def test_test_tool_and_inference_tool(trained):
 
 
 def test_missing_dataset_directory_is_named(tmp_path):
-    proc = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+    proc = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
                            CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
                            'train_dataloader.dataset.data_root=no/such/dir'],
                           cwd=tmp_path, capture_output=True, text=True)
@@ -113,7 +113,7 @@ def test_missing_dataset_directory_is_named(tmp_path):
 def test_paramwise_key_that_matches_nothing_is_an_error(tmp_path):
     make_ade20k_like(tmp_path / 'data', num_train=2, num_val=1, size=(64, 64))
     root = str(tmp_path / 'data' / 'ADEChallengeData2016')
-    proc = subprocess.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
+    proc = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
                            CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
                            f'train_dataloader.dataset.data_root={root}',
                            f'val_dataloader.dataset.data_root={root}',
