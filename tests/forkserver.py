@@ -72,22 +72,31 @@ def fresh_interpreters() -> bool:
 
 # -- the client ---------------------------------------------------------------------------------
 
-class _Server:
-    def __init__(self):
+class Server:
+    """A server process: ``python`` (this interpreter by default) with the stack imported,
+    started in ``env`` (this process's environment as the tests were collected)."""
+
+    def __init__(self, python: str = sys.executable, env: dict = None):
+        self.python = str(python)
         self.dir = tempfile.mkdtemp(prefix='forkserver-')
         self.address = osp.join(self.dir, 'socket')
         self.log = osp.join(self.dir, 'server.log')
         with open(self.log, 'w') as log:
-            self.proc = subprocess.Popen([sys.executable, osp.abspath(__file__), self.address],
+            self.proc = subprocess.Popen([self.python, osp.abspath(__file__), self.address],
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         env=_SERVER_ENV, cwd=self.dir)
+                                         env=_SERVER_ENV if env is None else env, cwd=self.dir)
         deadline = time.time() + 600
         while not osp.exists(self.address + '.ready'):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f'the fork server did not start:\n{self.tail()}')
             time.sleep(0.05)
-        with open(self.address + '.ready') as f:
-            self.env = json.load(f)  # after its imports (cv2 amends LD_LIBRARY_PATH)
+
+    def client_command(self) -> list:
+        """A command line that runs ``python ARGS`` through this server when ``ARGS`` are
+        appended (for a ``python`` shim on ``PATH``): a client of the standard library only,
+        which passes on its standard streams, folder and environment and exits with the
+        run's code."""
+        return [self.python, '-I', '-S', osp.abspath(__file__), '--client', self.address]
 
     def tail(self) -> str:
         with open(self.log, errors='replace') as f:
@@ -104,11 +113,11 @@ class _Server:
 _SERVER = None
 
 
-def _server() -> _Server:
+def _server() -> Server:
     global _SERVER
     if _SERVER is None or _SERVER.proc.poll() is not None:
         import atexit
-        _SERVER = _Server()
+        _SERVER = Server()
         atexit.register(_SERVER.stop)
     return _SERVER
 
@@ -128,16 +137,18 @@ def _recv_line(sock) -> dict:
     return json.loads(buf)
 
 
-def _check_env(env: dict, server: '_Server'):
-    """Refuse a run whose environment differs from the server's in what the start-up reads
-    (the server's, as it started or as its imports left it: cv2 amends LD_LIBRARY_PATH)."""
-    keys = {k for k in set(env) | set(server.env) if k.startswith(_READ_AT_START)}
+def _env_differs(env: dict, started: dict, imported: dict):
+    """Why the server cannot run with ``env``: the variables that the start-up reads and
+    that differ from the server's (as it started, or as its imports left them: cv2 amends
+    LD_LIBRARY_PATH), or None."""
+    keys = {k for k in set(env) | set(started) if k.startswith(_READ_AT_START)}
     differ = sorted(k for k in keys - set(_SET_BY_THE_RUN)
-                    if env.get(k) not in (server.env.get(k), _SERVER_ENV.get(k))
+                    if env.get(k) not in (started.get(k), imported.get(k))
                     and not (k in _THREADS and k in env and env[k].isdigit()))
     if differ:
-        raise ValueError(f'{differ} differ from the fork server\'s environment and are read at '
-                         'start-up: run this command with subprocess')
+        return (f'{differ} differ from the fork server\'s environment and are read at '
+                'start-up: run this command with subprocess')
+    return None
 
 
 class Popen:
@@ -149,14 +160,13 @@ class Popen:
     """
 
     def __init__(self, args, *, cwd=None, env=None, stdin=None, stdout=None, stderr=None,
-                 text=False, rlimits=None):
+                 text=False, rlimits=None, server=None):
         args = [str(a) for a in args]
-        if args[0] != sys.executable:
-            raise ValueError(f'not a command of this interpreter: {args[0]}')
+        server = server or _server()
+        if args[0] != server.python:
+            raise ValueError(f'not a command of the server\'s interpreter: {args[0]}')
         self.args, self.text, self.returncode = args, text, None
-        server = _server()
         env = dict(os.environ if env is None else env)
-        _check_env(env, server)
         self._files, fds = [], []
         for stream, which in ((stdin, 'r'), (stdout, 'w'), (stderr, 'w')):
             if stream is subprocess.STDOUT:
@@ -178,7 +188,11 @@ class Popen:
         self._sock.connect(server.address)
         _send(self._sock, dict(argv=args[1:], cwd=osp.abspath(cwd or os.getcwd()), env=env,
                                rlimits=rlimits or {}), fds)
-        self.pid = _recv_line(self._sock)['pid']
+        reply = _recv_line(self._sock)
+        if 'error' in reply:
+            self._sock.close()
+            raise ValueError(reply['error'])
+        self.pid = reply['pid']
 
     def poll(self):
         if self.returncode is None:
@@ -277,12 +291,14 @@ def _serve(address: str):
     import signal
     import warnings
     base_filters = list(warnings.filters)
+    started = dict(os.environ)
     for name in STACK:
         importlib.import_module(name)
     ours = sorted(m for m in sys.modules
                   if m.split('.')[0] == 'mmseg_inceptionnext' or m.startswith('tests'))
     if ours:
         raise RuntimeError(f'the stack imported this repository\'s modules: {ours}')
+    imported = dict(os.environ)
     stack_filters = list(warnings.filters)
     added = stack_filters[:len(stack_filters) - len(base_filters)]
     start_path = [p for p in sys.path[1:]
@@ -302,9 +318,7 @@ def _serve(address: str):
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     selector.register(wake_r, selectors.EVENT_READ)
-    with open(address + '.ready.tmp', 'w') as f:
-        json.dump(dict(os.environ), f)
-    os.rename(address + '.ready.tmp', address + '.ready')
+    open(address + '.ready', 'w').close()
     while True:
         for key, _ in selector.select(timeout=1.0):
             if key.fileobj is wake_r:
@@ -315,6 +329,13 @@ def _serve(address: str):
             else:
                 conn, _ = listener.accept()
                 request, fds = _recv_request(conn)
+                refused = _env_differs(request['env'], started, imported)
+                if refused:
+                    for fd in set(fds):
+                        os.close(fd)
+                    conn.sendall(json.dumps(dict(error=refused)).encode() + b'\n')
+                    conn.close()
+                    continue
                 sys.stdout.flush()
                 sys.stderr.flush()
                 pid = os.fork()
@@ -463,5 +484,24 @@ def _child(conn, request, fds, added_filters, base_filters, start_path):
         os._exit(code)
 
 
+def _client(address: str, argv) -> int:
+    """``python ARGV`` through the server at ``address``, with this process's standard
+    streams, folder and environment; returns the exit code (a signal's death is passed on)."""
+    import signal
+    server = Server.__new__(Server)
+    server.python, server.address = sys.executable, address
+    proc = Popen([sys.executable, *argv], server=server)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda number, _: proc.send_signal(number))
+    code = proc.wait()
+    if code < 0:  # die of the same signal (SIGKILL cannot be caught: it needs no reset)
+        if -code != signal.SIGKILL:
+            signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    return code
+
+
 if __name__ == '__main__':
+    if sys.argv[1] == '--client':
+        sys.exit(_client(sys.argv[2], sys.argv[3:]))
     _serve(sys.argv[1])

@@ -11,6 +11,7 @@ from a project folder outside the repository.
 import os
 import os.path as osp
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import sysconfig
 import zipfile
 
 import pytest
+
+from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 IGNORED = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data', 'build', 'dist',
@@ -51,7 +54,16 @@ def wheel_env(tmp_path_factory):
     env.pop('PYTHONPATH', None)
     project = tmp / 'my_project'
     project.mkdir()
-    return dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project)
+    server = forkserver.Server(python, env)
+    shims = tmp / 'shims'
+    shims.mkdir()
+    (shims / 'python').write_text('#!/bin/sh\nexec ' + ' '.join(
+        shlex.quote(str(a)) for a in server.client_command()) + ' "$@"\n')
+    (shims / 'python').chmod(0o755)
+    forked = dict(env, PATH=f"{shims}{os.pathsep}{env['PATH']}")
+    yield dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project,
+               forked=forked)
+    server.stop()
 
 
 def test_wheel_holds_configs_cli_and_startup_hook(wheel_env):
@@ -101,7 +113,7 @@ def test_readme_walkthrough_runs_as_written(wheel_env):
     steps = readme_steps()
     kinds = [kind for kind, _, _ in steps]
     assert kinds.count('file') >= 2 and kinds.count('bash') >= 2 and kinds.count('python') >= 2
-    project, env = wheel_env['project'], wheel_env['env']
+    project, env = wheel_env['project'], wheel_env['forked']
     outputs = []
     for kind, arg, code in steps:
         if kind == 'file':
