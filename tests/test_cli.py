@@ -3,13 +3,13 @@ thin wrappers over it."""
 import glob
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
 
 from mmseg_inceptionnext.cli import COMMANDS, main
 from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
+from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -17,7 +17,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def _run(args, cwd):
     env = dict(os.environ)
     env.pop('PYTHONPATH', None)  # the installed package, as a user's shell has it
-    return subprocess.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
+    return forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 import textwrap
 
@@ -18,6 +17,7 @@ from mmengine.config import Config
 import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
+from tests import forkserver
 from tests.config_diff import differences, not_covered, settings
 from tests.conftest import assert_baseline_differs_only_in_backbone
 
@@ -167,7 +167,7 @@ def test_config_builds_and_runs(built):
     dims = model.backbone.dims
     first = model.neck if hasattr(model, 'neck') else model.decode_head
     assert list(first.in_channels) == list(dims)
-    size = (64, 64)
+    size = (32, 32)  # the last stage at 1x1: every head's smallest input (PPM, FPN, FCN)
     inputs = torch.randn(2, 3, *size)
     samples = []
     for _ in range(2):
@@ -226,13 +226,13 @@ def test_user_config_elsewhere_inherits_ours(tmp_path):
               cfg.train_dataloader.dataset.type)
     ''')
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
+    proc = forkserver.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ['small', '21', '[96,', '192,', '384,', '768]', 'AdamW',
                                    'ADE20KDataset']
     (tmp_path / 'bad.py').write_text("_base_ = 'mmseg_inceptionnext::nope.py'\n")
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c',
+    proc = forkserver.run([sys.executable, '-W', 'ignore', '-c',
                            "import mmseg_inceptionnext\nfrom mmengine.config import Config\n"
                            "Config.fromfile('bad.py')"], cwd=tmp_path, capture_output=True,
                           text=True, env=env)
@@ -258,7 +258,7 @@ def test_readme_config_from_our_bases_reads_elsewhere(tmp_path):
     ''')
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     env['INCEPTIONNEXT_CKPT_DIR'] = '/weights'
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
+    proc = forkserver.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.splitlines()[-1]) == [
