@@ -209,9 +209,18 @@ def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
     assert 'machine:' in table and 'int8' in table
 
 
-def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys):
+def _count_exports(monkeypatch):
+    """The ONNX exports that ``to_onnxruntime`` makes from here on, as a list to count."""
+    from mmseg_inceptionnext.deploy import int8
+    calls, export = [], int8.export_onnx
+    monkeypatch.setattr(int8, 'export_onnx', lambda *a, **k: calls.append(1) or export(*a, **k))
+    return calls
+
+
+def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys, monkeypatch):
     from mmseg_inceptionnext.cli import benchmark as cli
     out = tmp_path / 'b.json'
+    exports = _count_exports(monkeypatch)
     cli.main(['--models', 'inceptionnext_t_ort', 'inceptionnext_t_ort_int8', '--modes', 'infer',
               '--batch', '1', '--size', '32', '--warmup', '1', '--repeats', '1',
               '--baseline', 'inceptionnext_t_ort', '--json', str(out)])
@@ -222,6 +231,7 @@ def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys):
     assert f"machine: {env['cpu']}" in printed and 'int8: this CPU' in printed
     rows = {r['model'] for r in json.loads(out.read_text())['results']}
     assert rows == {'inceptionnext_t_ort', 'inceptionnext_t_ort_int8'}
+    assert len(exports) == 1  # the int8 row quantizes the fp32 row's graph (same weights)
 
 
 def test_int8_note_names_missing_vnni(monkeypatch):
@@ -241,11 +251,23 @@ def test_bf16_autocast_runs_on_the_cpu_and_fp16_is_refused():
         bm.run_benchmark(['inceptionnext_t_cl'], amp='fp16', log=lambda _: None)
 
 
-def test_segmentor_benchmark_times_onnxruntime_forms(capsys):
+def test_segmentor_benchmark_times_onnxruntime_forms(capsys, monkeypatch):
     from mmseg_inceptionnext.cli import benchmark as cli
+    exports = _count_exports(monkeypatch)
     cli.main(['--segmentor', CONFIG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
               '--onnx', '--int8', '--no-memory'])
     table = capsys.readouterr().out
     for label in ('upernet_inceptionnext_a_synthetic ', 'upernet_inceptionnext_a_synthetic+ort ',
                   'upernet_inceptionnext_a_synthetic+ort+int8 '):
         assert label in table
+    assert len(exports) == 1
+
+
+def test_an_int8_row_shares_only_the_graph_of_the_same_network():
+    from mmseg_inceptionnext.benchmark.timing import _graph_key
+    x = torch.randn(1, 3, 32, 32)
+    one, same = (randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=1) for _ in range(2))
+    other = randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=2)
+    assert _graph_key(one, x) == _graph_key(same, x)
+    assert _graph_key(one, x) != _graph_key(other, x)
+    assert _graph_key(one, x) != _graph_key(one, torch.randn(1, 3, 64, 32))

@@ -15,11 +15,13 @@ to ``resource`` ru_maxrss where that is unavailable.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing as mp
 import queue as queue_module
 import resource
 import statistics
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
@@ -114,13 +116,37 @@ class StepRunner:
             torch.cuda.synchronize(self.device)
 
 
+#: fp32 ONNX Runtime sessions of this process by :func:`_graph_key`, while they are alive:
+#: an int8 row quantizes the graph of the fp32 row of the same network, as ``fidelity`` does.
+_FP32_SESSIONS: 'weakref.WeakValueDictionary' = weakref.WeakValueDictionary()
+
+
+def _graph_key(network: nn.Module, x: torch.Tensor) -> Tuple[str, tuple, str]:
+    """What an exported graph depends on: the network's class, its every state tensor (names,
+    shapes, values) and the input shape."""
+    digest = hashlib.sha1()
+    for name, tensor in network.state_dict().items():
+        digest.update(f'{name}:{tuple(tensor.shape)}:{tensor.dtype};'.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return type(network).__qualname__, tuple(x.shape), digest.hexdigest()
+
+
 def onnxruntime_step(network: nn.Module, x: torch.Tensor, int8: bool) -> Callable[..., Any]:
     """``network`` exported to ONNX Runtime (``int8``: statically quantized, calibrated on real
     photographs), as a step that runs it on ``x``: the input is fixed and converted to numpy
-    once, so the step ignores what it is called with."""
+    once, so the step ignores what it is called with.
+
+    The fp32 graph of the same network (class, weights, buffers) and input shape is exported
+    once per process while its session lives: an int8 row after an fp32 row of the same
+    network quantizes that row's graph instead of exporting again."""
     from ..deploy import calibration_batches, to_onnxruntime
+    key = _graph_key(network, x)
     calibration = calibration_batches(x.shape[0], tuple(x.shape[2:])) if int8 else None
-    session = to_onnxruntime(network, x, int8=int8, calibration=calibration)
+    fp32 = _FP32_SESSIONS.get(key)
+    session = to_onnxruntime(network, x, int8=int8, calibration=calibration,
+                             fp32_onnx=fp32.path if int8 and fp32 is not None else None)
+    if not int8:
+        _FP32_SESSIONS[key] = session
     x_np = x.numpy()
     return lambda *_: session.run_numpy(x_np)
 
