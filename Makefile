@@ -21,6 +21,10 @@ format: install
 # longest files handed out first (tests/conftest.py LONG_FILES; xdist's own reordering by test
 # count is off); then the tests that start several training processes, alone. The parallel
 # part prints its ten slowest tests, so that a slow new test shows where it lands.
+# The files that hold the tests marked multiprocess: the second run collects only these
+# (tests/conftest.py refuses a multiprocess test in any other file).
+MULTIPROCESS := tests/test_distributed.py tests/test_bad_samples.py
+
 test: lint
 	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=10 -m "not multiprocess"
-	$(PY) -m pytest -q -m multiprocess
+	$(PY) -m pytest -q -m multiprocess $(MULTIPROCESS)

@@ -85,13 +85,30 @@ def load_without_allow_list(path):
 #: the 2-core machine. `make test` hands whole files to its two workers in collection order
 #: (`--dist loadfile --no-loadscope-reorder`): starting these first keeps a long file from
 #: starting last and running alone while the other worker idles.
-LONG_FILES = ('test_deploy.py', 'test_stock_tools.py', 'test_configs.py', 'test_det_configs.py',
-              'test_wheel.py', 'test_divergence.py', 'test_interrupt.py', 'test_train_pipeline.py',
-              'test_benchmark.py', 'test_plugin_import.py', 'test_bad_samples.py', 'test_fuse.py',
-              'test_checkpoint.py')
+LONG_FILES = ('test_deploy.py', 'test_plugin_import.py', 'test_benchmark.py', 'test_stock_tools.py',
+              'test_det_configs.py', 'test_wheel.py', 'test_configs.py', 'test_interrupt.py',
+              'test_bad_samples.py', 'test_inceptionnext_parity.py', 'test_divergence.py',
+              'test_export.py', 'test_train_pipeline.py')
+
+
+def multiprocess_files():
+    """The Makefile's ``MULTIPROCESS`` files, which its second pytest run collects."""
+    import os.path as osp
+    import re
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    with open(osp.join(root, 'Makefile')) as f:
+        line = re.search(r'^MULTIPROCESS\s*:?=(.*)$', f.read(), flags=re.M).group(1)
+    return {osp.join(root, name) for name in line.split()}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Collect the long files first (a stable sort: each file's own order is kept)."""
+    """Refuse a multiprocess test that `make test` would not collect; collect the long files
+    first (a stable sort: each file's own order is kept)."""
+    marked = {str(item.path) for item in items if item.get_closest_marker('multiprocess')}
+    missing = sorted(marked - multiprocess_files())
+    if missing:
+        raise pytest.UsageError(f'{missing} hold tests marked multiprocess but are not in the '
+                                "Makefile's MULTIPROCESS list: add them there, or `make test` "
+                                'never runs those tests.')
     rank = {name: i for i, name in enumerate(LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
