@@ -244,6 +244,13 @@ class Popen:
         return out.get(1), out.get(2)
 
 
+def start(args, *, cwd=None, env=None, stdout=None, stderr=None, text=False):
+    """:class:`Popen` (forked from the server), or :class:`subprocess.Popen` under
+    ``TESTS_FRESH_INTERPRETERS=1``."""
+    cls = subprocess.Popen if fresh_interpreters() else Popen
+    return cls(args, cwd=cwd, env=env, stdout=stdout, stderr=stderr, text=text)
+
+
 def run(args, *, cwd=None, env=None, input=None, capture_output=False, text=False, check=False,
         timeout=None, stdout=None, stderr=None, rlimits=None) -> subprocess.CompletedProcess:
     """:func:`subprocess.run` for ``[sys.executable, ...]``: forked from the server, or with

@@ -11,6 +11,13 @@ import pytest
 
 from tests import forkserver
 
+
+@pytest.fixture(autouse=True)
+def _the_server(monkeypatch):
+    """These tests are of the server: they use it under TESTS_FRESH_INTERPRETERS=1 too."""
+    monkeypatch.delenv('TESTS_FRESH_INTERPRETERS', raising=False)
+
+
 PROBE = textwrap.dedent('''
     import json, os, random, sys, warnings
     import torch

@@ -54,8 +54,8 @@ def whole(data):
 
 def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
     tmp, root = data
-    killed = forkserver.Popen(_cmd(root, tmp / 'killed'), cwd=tmp, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    killed = forkserver.start(_cmd(root, tmp / 'killed'), cwd=tmp, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     marker = tmp / 'killed' / 'last_checkpoint'
     deadline = time.time() + 300
     while not (marker.exists() and 'iter_4' in marker.read_text()):

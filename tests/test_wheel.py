@@ -54,6 +54,10 @@ def wheel_env(tmp_path_factory):
     env.pop('PYTHONPATH', None)
     project = tmp / 'my_project'
     project.mkdir()
+    if forkserver.fresh_interpreters():
+        yield dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project,
+                   forked=env)
+        return
     server = forkserver.Server(python, env)
     shims = tmp / 'shims'
     shims.mkdir()
