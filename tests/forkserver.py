@@ -21,10 +21,15 @@ What it is not given: a process whose imports are still to happen. So whatever c
 process starts (what an import imports, the start-up hook switched off, warnings raised while
 importing, a package hidden from the path) runs in a real fresh interpreter, with
 :mod:`subprocess`; so does every run whose environment changes what the imports read
-(``PYTHON*`` but ``PYTHONPATH``, ``TORCH*``, ``OMP_*``, ``MKL_*``, ``LD_*``, the start-up switch):
-:func:`run` refuses those rather than fork a process that would differ. Set
-``TESTS_FRESH_INTERPRETERS=1`` to run everything with :mod:`subprocess` instead (the same tests,
-slower).
+(``PYTHON*``, ``TORCH*``, ``OMP_*``, ``MKL_*``, ``KMP_*``, ``LD_*``, ``CUDA*``, the start-up
+switch): the server refuses those rather than fork a process that would differ. Excepted are
+``PYTHONPATH`` (it becomes ``sys.path``), ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` (the run
+calls ``torch.set_num_threads``) and the cache folders torch reads when it uses them
+(``TORCH_HOME``, ``TORCHINDUCTOR_CACHE_DIR``). Set ``TESTS_FRESH_INTERPRETERS=1`` to run
+every tool with :mod:`subprocess` instead (the same tests, slower).
+
+:meth:`Server.client_command` is a ``python`` for ``PATH`` (the README walkthrough of
+``tests/test_wheel.py`` runs through one, in the wheel's environment).
 
 Inside the forked run only: yapf's ``FormatCode``, which mmengine calls for its config text
 five times a run (0.7 s each for our configs), returns the text it returned before for the same
@@ -39,8 +44,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 #: Imported by the server before it forks: what a tool run imports anyway.
 STACK = ('numpy', 'torch', 'torchvision', 'timm', 'yapf.yapflib.yapf_api', 'mmengine',
