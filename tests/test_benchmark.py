@@ -2,6 +2,7 @@
 they measured (tiny inputs; the figures themselves are in docs/benchmarks.md)."""
 import json
 import os.path as osp
+import re
 
 import pytest
 
@@ -68,12 +69,24 @@ def test_fused_segmentor_training_is_refused():
         cli.main(['--segmentor', DEMO_SEG, '--modes', 'train', '--fuse'])
 
 
-def test_compiled_segmentor_is_timed_beside_the_eager_one(capsys):
-    cli.main(['--segmentor', DEMO_SEG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
-              '--compile', '--no-memory'])
+#: The demo segmentor with one block per stage and narrow heads: what Inductor compiles in
+#: less time than the demo's (48 s against 59 s on the 2-core machine, cache cold).
+TINY_SEG = (f'_base_ = {DEMO_SEG!r}\n'
+            'dims = [8, 16, 24, 32]\n'
+            'model = dict(backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], dims=dims,\n'
+            '                                     band_kernel_size=5, branch_ratio=0.25)),\n'
+            '             decode_head=dict(in_channels=dims, channels=16),\n'
+            '             auxiliary_head=dict(in_channels=dims[2], channels=8))\n')
+
+
+def test_compiled_segmentor_is_timed_beside_the_eager_one(capsys, tmp_path):
+    config = tmp_path / 'tiny_upernet.py'
+    config.write_text(TINY_SEG)
+    cli.main(['--segmentor', str(config), '--shape', '64', '64', '--warmup', '1', '--repeats',
+              '1', '--compile', '--no-memory'])
     table = capsys.readouterr().out
-    assert 'upernet_inceptionnext_a_synthetic ' in table
-    assert 'upernet_inceptionnext_a_synthetic+compiled infer' in table
+    assert re.search(r'^tiny_upernet\s+infer', table, flags=re.M), table
+    assert re.search(r'^tiny_upernet\+compiled\s+infer', table, flags=re.M), table
 
 
 def test_library_refuses_fused_or_compiled_training_before_building():
