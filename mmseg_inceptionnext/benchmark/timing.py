@@ -127,7 +127,8 @@ def _graph_key(network: nn.Module, x: torch.Tensor) -> Tuple[str, tuple, str]:
     digest = hashlib.sha1()
     for name, tensor in network.state_dict().items():
         digest.update(f'{name}:{tuple(tensor.shape)}:{tensor.dtype};'.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        # as bytes, whatever the dtype (numpy has no bfloat16)
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
     return type(network).__qualname__, tuple(x.shape), digest.hexdigest()
 
 
