@@ -412,51 +412,51 @@ def _child(conn, request, fds, added_filters, base_filters, start_path):
     for fd in set(fds):
         if fd > 2:
             os.close(fd)
-    _set_rlimits(request['rlimits'])
-    os.chdir(request['cwd'])
-    os.environ.clear()
-    os.environ.update(request['env'])
-    random.seed()
-    np.random.seed()
-    torch.seed()
-    threads = request['env'].get('OMP_NUM_THREADS') or request['env'].get('MKL_NUM_THREADS')
-    if threads and threads.isdigit() and int(threads) != torch.get_num_threads():
-        torch.set_num_threads(int(threads))
-
-    argv = list(request['argv'])
-    options = []
-    while argv and argv[0].startswith('-') and argv[0] not in ('-c', '-m'):
-        flag = argv.pop(0)
-        if flag == '-W':
-            options.append(argv.pop(0))
-        elif flag.startswith('-W'):
-            options.append(flag[2:])
-        elif flag == '-u':
-            sys.stdout.reconfigure(write_through=True)
-            sys.stderr.reconfigure(write_through=True)
-        else:
-            raise SystemExit(f'forkserver: option {flag} is not supported')
-    warnings.filters[:] = base_filters
-    sys.warnoptions[:] = options
-    warnings._processoptions(options)
-    warnings.filters[:0] = added_filters
-    warnings._filters_mutated()
-
-    from mmengine.config import config as mmengine_config
-    from yapf.yapflib import yapf_api
-    memo = {}
-    format_code = yapf_api.FormatCode
-
-    def memo_format_code(text, *args, **kwargs):
-        key = (text, repr(args), repr(sorted(kwargs.items())))
-        if key not in memo:
-            memo[key] = format_code(text, *args, **kwargs)
-        return memo[key]
-    mmengine_config.FormatCode = memo_format_code
-
-    python_path = [p for p in request['env'].get('PYTHONPATH', '').split(os.pathsep) if p]
     code = 0
     try:
+        _set_rlimits(request['rlimits'])
+        os.chdir(request['cwd'])
+        os.environ.clear()
+        os.environ.update(request['env'])
+        random.seed()
+        np.random.seed()
+        torch.seed()
+        threads = request['env'].get('OMP_NUM_THREADS') or request['env'].get('MKL_NUM_THREADS')
+        if threads and threads.isdigit() and int(threads) != torch.get_num_threads():
+            torch.set_num_threads(int(threads))
+
+        argv = list(request['argv'])
+        options = []
+        while argv and argv[0].startswith('-') and argv[0] not in ('-c', '-m'):
+            flag = argv.pop(0)
+            if flag == '-W':
+                options.append(argv.pop(0))
+            elif flag.startswith('-W'):
+                options.append(flag[2:])
+            elif flag == '-u':
+                sys.stdout.reconfigure(write_through=True)
+                sys.stderr.reconfigure(write_through=True)
+            else:
+                raise SystemExit(f'forkserver: option {flag} is not supported')
+        warnings.filters[:] = base_filters
+        sys.warnoptions[:] = options
+        warnings._processoptions(options)
+        warnings.filters[:0] = added_filters
+        warnings._filters_mutated()
+
+        from mmengine.config import config as mmengine_config
+        from yapf.yapflib import yapf_api
+        memo = {}
+        format_code = yapf_api.FormatCode
+
+        def memo_format_code(text, *args, **kwargs):
+            key = (text, repr(args), repr(sorted(kwargs.items())))
+            if key not in memo:
+                memo[key] = format_code(text, *args, **kwargs)
+            return memo[key]
+        mmengine_config.FormatCode = memo_format_code
+
+        python_path = [p for p in request['env'].get('PYTHONPATH', '').split(os.pathsep) if p]
         if argv[0] == '-c':
             sys.argv = ['-c', *argv[2:]]
             sys.path[:] = ['', *python_path, *start_path]

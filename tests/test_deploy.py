@@ -78,6 +78,14 @@ def _quantized_weights(path):
     return sum(1 for t in model.graph.initializer if t.data_type == onnx.TensorProto.INT8)
 
 
+def _count_exports(monkeypatch):
+    """The ONNX exports that ``to_onnxruntime`` makes from here on, as a list to count."""
+    from mmseg_inceptionnext.deploy import int8
+    calls, export = [], int8.export_onnx
+    monkeypatch.setattr(int8, 'export_onnx', lambda *a, **k: calls.append(1) or export(*a, **k))
+    return calls
+
+
 def test_backbone_int8_stays_close_to_fp32_on_real_photographs(tmp_path):
     model = randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=4).eval()
     x = torch.cat([preprocess(img, (64, 64)) for img in sample_images(FIDELITY_IMAGES)])
@@ -97,15 +105,13 @@ def test_backbone_int8_stays_close_to_fp32_on_real_photographs(tmp_path):
 def test_int8_form_quantizes_the_onnx_forms_graph(monkeypatch):
     """fidelity's onnx and int8 forms of one network export it once per shape: int8
     quantizes the onnx form's fp32 graph, and computes what an int8 form of its own does."""
-    from mmseg_inceptionnext.deploy import fidelity, int8
+    from mmseg_inceptionnext.deploy import fidelity
     model = randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT), seed=6).eval()
     x = torch.cat([preprocess(img, (32, 32)) for img in sample_images(FIDELITY_IMAGES)])
     pre = dict(mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375))
     calibration = sample_images()
     alone = fidelity.make_form(model, 'int8', calibration=calibration, **pre)(x)
-    calls = []
-    export = int8.export_onnx
-    monkeypatch.setattr(int8, 'export_onnx', lambda *a, **k: calls.append(1) or export(*a, **k))
+    calls = _count_exports(monkeypatch)
     exports = {}
     onnx_form, int8_form = (fidelity.make_form(model, form, calibration=calibration,
                                                exports=exports, **pre)
@@ -207,14 +213,6 @@ def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
     cos = payload['stage_cosine']
     assert min(cos['onnx']) > 0.9999 and min(cos['int8']) < min(cos['onnx'])
     assert 'machine:' in table and 'int8' in table
-
-
-def _count_exports(monkeypatch):
-    """The ONNX exports that ``to_onnxruntime`` makes from here on, as a list to count."""
-    from mmseg_inceptionnext.deploy import int8
-    calls, export = [], int8.export_onnx
-    monkeypatch.setattr(int8, 'export_onnx', lambda *a, **k: calls.append(1) or export(*a, **k))
-    return calls
 
 
 def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys, monkeypatch):

@@ -51,12 +51,7 @@ def _probe(run, tmp_path, name):
 
 
 def _fresh(args, rlimits, **kwargs):
-    import resource
-
-    def limit():
-        for key, value in rlimits.items():
-            resource.setrlimit(getattr(resource, key), value)
-    return subprocess.run(args, preexec_fn=limit, **kwargs)
+    return subprocess.run(args, preexec_fn=lambda: forkserver._set_rlimits(rlimits), **kwargs)
 
 
 def test_a_forked_run_sees_what_a_fresh_interpreter_sees(tmp_path):

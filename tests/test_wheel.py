@@ -54,19 +54,24 @@ def wheel_env(tmp_path_factory):
     env.pop('PYTHONPATH', None)
     project = tmp / 'my_project'
     project.mkdir()
+    return dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project)
+
+
+@pytest.fixture(scope='module')
+def walkthrough_env(wheel_env, tmp_path_factory):
+    """The wheel environment's variables, with a ``python`` first on ``PATH`` that runs its
+    command line through a fork server of that environment's interpreter (the interpreter
+    itself under TESTS_FRESH_INTERPRETERS=1)."""
+    env = wheel_env['env']
     if forkserver.fresh_interpreters():
-        yield dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project,
-                   forked=env)
+        yield env
         return
-    server = forkserver.Server(python, env)
-    shims = tmp / 'shims'
-    shims.mkdir()
+    server = forkserver.Server(wheel_env['python'], env)
+    shims = tmp_path_factory.mktemp('shims')
     (shims / 'python').write_text('#!/bin/sh\nexec ' + ' '.join(
         shlex.quote(str(a)) for a in server.client_command()) + ' "$@"\n')
     (shims / 'python').chmod(0o755)
-    forked = dict(env, PATH=f"{shims}{os.pathsep}{env['PATH']}")
-    yield dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project,
-               forked=forked)
+    yield dict(env, PATH=f"{shims}{os.pathsep}{env['PATH']}")
     server.stop()
 
 
@@ -113,11 +118,11 @@ def readme_steps():
     return re.findall(pattern, readme, flags=re.S)
 
 
-def test_readme_walkthrough_runs_as_written(wheel_env):
+def test_readme_walkthrough_runs_as_written(wheel_env, walkthrough_env):
     steps = readme_steps()
     kinds = [kind for kind, _, _ in steps]
     assert kinds.count('file') >= 2 and kinds.count('bash') >= 2 and kinds.count('python') >= 2
-    project, env = wheel_env['project'], wheel_env['forked']
+    project, env = wheel_env['project'], walkthrough_env
     outputs = []
     for kind, arg, code in steps:
         if kind == 'file':
