@@ -23,7 +23,7 @@ format: install
 # part prints its ten slowest tests, so that a slow new test shows where it lands.
 # The files that hold the tests marked multiprocess: the second run collects only these
 # (tests/conftest.py refuses a multiprocess test in any other file).
-MULTIPROCESS := tests/test_distributed.py tests/test_bad_samples.py
+MULTIPROCESS := tests/test_distributed.py
 
 test: lint
 	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=10 -m "not multiprocess"

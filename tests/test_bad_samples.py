@@ -1,6 +1,7 @@
 """Bad samples, through the real tools on generated data: skipped and counted in training
-(MMSegmentation and MMDetection, dataloader workers, two processes, the stock mmseg
-train.py), an error naming the file in testing, and a clear stop above the limit."""
+(MMSegmentation and MMDetection, dataloader workers, the stock mmseg train.py; two processes:
+tests/test_distributed.py), an error naming the file in testing, and a clear stop above the
+limit."""
 import json
 import os
 import os.path as osp
@@ -154,19 +155,6 @@ def test_bad_test_sample_is_an_error_naming_the_file(damaged_tests, damage, work
     what = 'image cannot be decoded' if damage == 'truncated' else 'annotation file is missing'
     assert f'BadSampleError: {val}: {what}' in log
     assert 'Validation and testing never skip samples' in log and "'mIoU':" not in log
-
-
-@pytest.mark.multiprocess
-def test_two_processes_count_the_bad_samples_of_both(tmp_path):
-    root, files = _ade(tmp_path, 'data', truncated=3, missing_ann=6)
-    env = dict(ENV, PYTHON=sys.executable, PORT='29541')
-    code, log = _run(['bash', osp.join(ROOT, 'tools/dist_train.sh'),
-                      _with_limit(tmp_path, SEG_DEMO, 2), '2', '--work-dir',
-                      str(tmp_path / 'w'), *_seg_options(root, iters=4)], cwd=tmp_path, env=env)
-    assert code == 0, log[-3000:]
-    for path in files.values():  # gathered from both processes, logged once
-        assert log.count(f'{SKIPPED}{path}: ') == 1, path
-    assert 'Bad training samples skipped: 2 (limit 2).' in log
 
 
 def test_stock_mmseg_train_skips_a_corrupt_image_through_our_config(tmp_path):

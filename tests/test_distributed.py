@@ -1,4 +1,6 @@
-"""Two training processes on the CPU (gloo) through tools/dist_train.sh."""
+"""Two training processes on the CPU (gloo) through tools/dist_train.sh: the same steps as one
+process, SyncBN's fallback, and the bad samples of both processes counted once."""
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests import forkserver
+from tests.test_bad_samples import SEG_DEMO, SKIPPED, _ade, _run, _seg_options, _with_limit
 
 pytestmark = pytest.mark.multiprocess
 
@@ -47,39 +50,57 @@ def test_two_cpu_processes_match_one(tmp_path):
     root = str(tmp_path / 'data' / 'ADEChallengeData2016')
     config = tmp_path / 'exact.py'
     config.write_text(EXACT)
-    env = dict(__import__('os').environ, PYTHON=sys.executable, PORT='29531')
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29531')
     dist = subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config), '2',
                            '--work-dir', str(tmp_path / 'two'), *_options(root, 2)],
                           cwd=tmp_path, capture_output=True, text=True, env=env)
     assert dist.returncode == 0, dist.stderr[-3000:]
-    single = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                             str(config), '--work-dir', str(tmp_path / 'one'),
-                             *_options(root, 4)], cwd=tmp_path, capture_output=True, text=True)
-    assert single.returncode == 0, single.stderr[-3000:]
+    # one process with batch 4, and the control (batch 2, other images per step), side by side
+    runs = {name: forkserver.start([sys.executable, '-W', 'ignore',
+                                    osp.join(ROOT, 'tools/train.py'), str(config), '--work-dir',
+                                    str(tmp_path / name), *_options(root, batch)],
+                                   cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+            for name, batch in (('one', 4), ('half', 2))}
+    for run in runs.values():
+        _, err = run.communicate()
+        assert run.returncode == 0, err[-3000:]
     two, one = (torch.load(tmp_path / d / 'iter_3.pth', weights_only=True)['state_dict']
                 for d in ('two', 'one'))
     for key, value in one.items():
         if value.is_floating_point():
             # the same 4 images per step; only the order of floating-point sums differs
             assert torch.allclose(two[key], value, rtol=1e-4, atol=1e-6), key
-    # control: one process with batch 2 sees other images per step, and the check notices
-    other = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                            str(config), '--work-dir', str(tmp_path / 'half'),
-                            *_options(root, 2)], cwd=tmp_path, capture_output=True, text=True)
-    assert other.returncode == 0, other.stderr[-3000:]
+    # the control sees other images per step, and the check notices
     half = torch.load(tmp_path / 'half' / 'iter_3.pth', weights_only=True)['state_dict']
     assert not all(torch.allclose(half[k], v, rtol=1e-4, atol=1e-6)
                    for k, v in one.items() if v.is_floating_point())
 
 
-def test_syncbn_falls_back_to_bn_on_cpu_with_a_log_line(tmp_path):
-    make_ade20k_like(tmp_path / 'data', num_train=4, num_val=2, size=(64, 64))
-    root = str(tmp_path / 'data' / 'ADEChallengeData2016')
-    env = dict(__import__('os').environ, PYTHON=sys.executable, PORT='29532')
-    proc = subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), DEMO, '2',
-                           '--work-dir', str(tmp_path / 'w'), *_options(root, 2)],
-                          cwd=tmp_path, capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    log = proc.stdout + proc.stderr
+@pytest.fixture(scope='module')
+def demo_in_two_processes(tmp_path_factory):
+    """The demo config (SyncBN heads) in two processes for 4 steps, on a set with a truncated
+    image and a missing annotation (limit 2): ``(exit code, output, damaged files, work dir)``,
+    read by the SyncBN and the bad-sample tests."""
+    tmp = tmp_path_factory.mktemp('two_processes')
+    root, files = _ade(tmp, 'data', truncated=3, missing_ann=6)
+    env = dict(os.environ, PYTHONPATH=ROOT, PYTHON=sys.executable, PORT='29541')
+    code, log = _run(['bash', osp.join(ROOT, 'tools/dist_train.sh'),
+                      _with_limit(tmp, SEG_DEMO, 2), '2', '--work-dir', str(tmp / 'w'),
+                      *_seg_options(root, iters=4)], cwd=tmp, env=env)
+    return code, log, files, tmp / 'w'
+
+
+def test_syncbn_falls_back_to_bn_on_cpu_with_a_log_line(demo_in_two_processes):
+    code, log, _, work = demo_in_two_processes
+    assert code == 0, log[-3000:]
     assert 'SyncBN needs GPUs' in log and 'build BN here' in log
-    assert osp.isfile(tmp_path / 'w' / 'iter_3.pth')
+    assert osp.isfile(work / 'iter_4.pth')
+
+
+def test_two_processes_count_the_bad_samples_of_both(demo_in_two_processes):
+    code, log, files, _ = demo_in_two_processes
+    assert code == 0, log[-3000:]
+    for path in files.values():  # gathered from both processes, logged once
+        assert log.count(f'{SKIPPED}{path}: ') == 1, path
+    assert 'Bad training samples skipped: 2 (limit 2).' in log
