@@ -10,7 +10,10 @@ Peak memory on CUDA is ``torch.cuda.max_memory_allocated`` over the warm-up step
 it is the growth of the peak resident set size over the warm-up steps, measured in a fresh
 child process per model (so that memory cached by other models does not hide it): the peak
 (``VmHWM``) is reset through ``/proc/self/clear_refs`` after the model is built, falling back
-to ``resource`` ru_maxrss where that is unavailable.
+to ``resource`` ru_maxrss where that is unavailable. The children are forked from a
+multiprocessing *fork server* that has imported the benchmark's modules and built nothing
+(:data:`PROBE_PRELOAD`), so that a probe does not spend seconds importing torch, timm and
+OpenMMLab; where fork servers do not exist (Windows) they are spawned.
 """
 from __future__ import annotations
 
@@ -241,10 +244,31 @@ def _peak_rss_probe(runner_cls: Callable[..., StepRunner], args: tuple, warmup: 
     queue.put(peak_rss_growth_mib(runner_cls(*args), warmup))
 
 
+#: What the memory probes' fork server imports before it forks them: the modules every
+#: benchmarked model is built from (a module that is not installed is left out).
+PROBE_PRELOAD = ('mmseg_inceptionnext.benchmark.backbones',
+                 'mmseg_inceptionnext.benchmark.segmentors', 'mmseg_inceptionnext.openmmlab',
+                 'mmseg_inceptionnext.deploy.segmentor', 'mmengine.config', 'mmseg.models',
+                 'mmseg.structures')
+
+
+def probe_context() -> mp.context.BaseContext:
+    """The multiprocessing context of the memory probes: a fork server that preloads
+    :data:`PROBE_PRELOAD` (started by the first probe of this process, and shared by every
+    later one), or spawning where there is no fork server."""
+    if 'forkserver' not in mp.get_all_start_methods():
+        return mp.get_context('spawn')
+    ctx = mp.get_context('forkserver')
+    # Not '__main__' (multiprocessing's default): the probes need nothing of the caller's
+    # script, which may not guard its work with `if __name__ == '__main__'`.
+    ctx.set_forkserver_preload(list(PROBE_PRELOAD))
+    return ctx
+
+
 def child_peak_rss_mib(runner_cls: Callable[..., StepRunner], args: tuple, warmup: int) -> float:
     """Peak RSS growth (MiB) of ``warmup`` steps of ``runner_cls(*args)`` (a CPU runner,
-    importable by name), built and run in a fresh (spawned) process."""
-    ctx = mp.get_context('spawn')
+    importable by name), built and run in a fresh child process (:func:`probe_context`)."""
+    ctx = probe_context()
     queue = ctx.Queue()
     proc = ctx.Process(target=_peak_rss_probe, args=(runner_cls, args, warmup, queue))
     proc.start()
