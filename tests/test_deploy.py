@@ -58,19 +58,19 @@ def cli(capsys, monkeypatch):
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
-    """The demo segmentor trained for 30 iterations on 64x64 synthetic scenes."""
+    """The demo segmentor trained for 10 iterations on 64x64 synthetic scenes."""
     tmp = tmp_path_factory.mktemp('deploy')
     make_ade20k_like(tmp / 'data', num_train=8, num_val=4, size=(64, 64))
     root = str(tmp / 'data' / 'ADEChallengeData2016')
     options = [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')]
-    options += ['train_cfg.max_iters=30', 'train_cfg.val_interval=30', 'crop_size=(64,64)',
-                'default_hooks.checkpoint.interval=30', 'train_dataloader.batch_size=4',
+    options += ['train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'crop_size=(64,64)',
+                'default_hooks.checkpoint.interval=10', 'train_dataloader.batch_size=4',
                 'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
                 'train_dataloader.persistent_workers=False',
                 'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=3',
-                'param_scheduler.1.begin=3', 'param_scheduler.1.end=30']
+                'param_scheduler.1.begin=3', 'param_scheduler.1.end=10']
     _train('train', CONFIG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
-    return tmp, str(tmp / 'work' / 'iter_30.pth'), root, options
+    return tmp, str(tmp / 'work' / 'iter_10.pth'), root, options
 
 
 def _quantized_weights(path):
