@@ -15,12 +15,13 @@ import contextlib
 import os
 import os.path as osp
 import pickle
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from .distributed import end_distributed, prepare_cpu_distributed  # noqa: F401
 from .optim import check_custom_keys
 from .reliability import add_testing_safeguards, add_training_safeguards
 
@@ -166,48 +167,6 @@ def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
         check_custom_keys(keys, names, 'the model')
 
 
-def _syncbn_to_bn(obj: Any) -> Tuple[Any, int]:
-    """Replace ``type='SyncBN'`` by ``'BN'`` in a config tree; return it and the count."""
-    if isinstance(obj, dict):
-        count, out = 0, type(obj)()
-        for key, value in obj.items():
-            if key == 'type' and value == 'SyncBN':
-                out[key], count = 'BN', count + 1
-            else:
-                out[key], n = _syncbn_to_bn(value)
-                count += n
-        return out, count
-    if isinstance(obj, (list, tuple)):
-        pairs = [_syncbn_to_bn(v) for v in obj]
-        return type(obj)(p[0] for p in pairs), sum(p[1] for p in pairs)
-    return obj, 0
-
-
-def prepare_cpu_distributed(cfg: Config) -> None:
-    """Let ``--launcher pytorch`` train on CPUs (gloo), where mmengine would call
-    ``torch.cuda.set_device``: start the process group here (mmengine then skips its
-    own start), give DDP no device ids, and fall back from SyncBN, which needs GPUs, to BN
-    with per-process batch statistics (logged)."""
-    if cfg.launcher != 'pytorch' or torch.cuda.is_available():
-        return
-    import torch.distributed as dist
-    from mmengine.logging import print_log
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
-    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
-    wrapper.setdefault('type', 'MMDistributedDataParallel')
-    wrapper.setdefault('broadcast_buffers', False)
-    wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))
-    wrapper['device_ids'] = None
-    cfg.model_wrapper_cfg = wrapper
-    cfg.model, replaced = _syncbn_to_bn(cfg.model)
-    if replaced and dist.get_rank() == 0:
-        print_log(f'Distributed training on CPUs (gloo): SyncBN needs GPUs, so the config\'s '
-                  f'{replaced} SyncBN norm_cfg entries build BN here; each of the '
-                  f'{dist.get_world_size()} processes normalises with its own batch '
-                  f'statistics.', logger='current', level=30)
-
-
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper to mixed precision with a dynamic loss scale."""
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -288,7 +247,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     check_paramwise_keys(cfg, runner.model)
     with unpickling(unsafe_pickle):
         runner.train()
-    _end_distributed()
+    end_distributed()
     return runner
 
 
@@ -330,18 +289,8 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
     runner = build_runner(cfg)
     with unpickling(unsafe_pickle):
         metrics = runner.test()
-    _end_distributed()
+    end_distributed()
     return metrics
-
-
-def _end_distributed() -> None:
-    """Wait for every process, then close the process group. mmengine never does; a gloo
-    group left open can abort the interpreter at exit ('terminate called without an active
-    exception')."""
-    import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
 
 
 @contextlib.contextmanager
