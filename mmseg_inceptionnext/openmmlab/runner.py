@@ -21,7 +21,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from .distributed import end_distributed, prepare_cpu_distributed  # noqa: F401
+from .distributed import end_distributed, prepare_cpu_distributed
 from .optim import check_custom_keys
 from .reliability import add_testing_safeguards, add_training_safeguards
 
