@@ -34,6 +34,19 @@ def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
     return model
 
 
+#: The demo segmentor (UperNet + InceptionNeXt-atto on the synthetic ADE20K layout) with one
+#: block per stage and narrow heads: what Inductor compiles and the ONNX exporter traces in
+#: less time than the demo's (48 s against 59 s to compile on the 2-core machine, cache cold).
+DEMO_SEG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs',
+                        'demo', 'upernet_inceptionnext_a_synthetic.py')
+TINY_SEG = (f'_base_ = {DEMO_SEG!r}\n'
+            'dims = [8, 16, 24, 32]\n'
+            'model = dict(backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], dims=dims,\n'
+            '                                     band_kernel_size=5, branch_ratio=0.25)),\n'
+            '             decode_head=dict(in_channels=dims, channels=16),\n'
+            '             auxiliary_head=dict(in_channels=dims[2], channels=8))\n')
+
+
 @pytest.fixture
 def tiny_arch():
     return dict(TINY_INCEPTIONNEXT)

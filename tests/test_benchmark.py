@@ -8,9 +8,9 @@ import pytest
 
 from mmseg_inceptionnext import benchmark as bm
 from mmseg_inceptionnext.cli import benchmark as cli
+from tests.conftest import DEMO_SEG, TINY_SEG
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_SEG = osp.join(ROOT, 'configs', 'demo', 'upernet_inceptionnext_a_synthetic.py')
 BASELINE_SEG = osp.join(ROOT, 'configs', 'baselines', 'upernet_convnext_t_ade20k.py')
 
 
@@ -67,16 +67,6 @@ def test_segmentors_side_by_side_with_the_convnext_baseline(capsys):
 def test_fused_segmentor_training_is_refused():
     with pytest.raises(SystemExit):
         cli.main(['--segmentor', DEMO_SEG, '--modes', 'train', '--fuse'])
-
-
-#: The demo segmentor with one block per stage and narrow heads: what Inductor compiles in
-#: less time than the demo's (48 s against 59 s on the 2-core machine, cache cold).
-TINY_SEG = (f'_base_ = {DEMO_SEG!r}\n'
-            'dims = [8, 16, 24, 32]\n'
-            'model = dict(backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], dims=dims,\n'
-            '                                     band_kernel_size=5, branch_ratio=0.25)),\n'
-            '             decode_head=dict(in_channels=dims, channels=16),\n'
-            '             auxiliary_head=dict(in_channels=dims[2], channels=8))\n')
 
 
 def test_compiled_segmentor_is_timed_beside_the_eager_one(capsys, tmp_path):

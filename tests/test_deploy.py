@@ -1,6 +1,7 @@
 """Deployment forms and their accuracy: ONNX export of backbones and whole segmentors, ONNX
 Runtime at fp32 and int8, `export` / `infer --onnx` / `infer --int8` / `fidelity` commands, and
 the benchmark's machine report, ONNX Runtime rows and mixed precision."""
+import dataclasses
 import json
 import os.path as osp
 import sys
@@ -22,7 +23,7 @@ from mmseg_inceptionnext.deploy import (
 from mmseg_inceptionnext.models import InceptionNeXtNet
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests import forkserver
-from tests.conftest import TINY_INCEPTIONNEXT, randomize_
+from tests.conftest import TINY_INCEPTIONNEXT, TINY_SEG, randomize_
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
@@ -71,6 +72,27 @@ def trained(tmp_path_factory):
                 'param_scheduler.1.begin=3', 'param_scheduler.1.end=10']
     _train('train', CONFIG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
     return tmp, str(tmp / 'work' / 'iter_10.pth'), root, options
+
+
+@pytest.fixture(scope='module')
+def tiny(trained):
+    """The demo segmentor at one block per stage (``TINY_SEG``) with random weights, saved as a
+    checkpoint in the format ``tools/train.py`` writes: for the tests whose claims do not depend
+    on trained weights (a smaller graph to export and quantize).
+    ``(config, checkpoint)``."""
+    from mmengine.config import Config
+
+    from mmseg_inceptionnext.openmmlab.runner import build_model
+    tmp = trained[0]
+    config = tmp / 'tiny_upernet.py'
+    config.write_text(TINY_SEG)
+    cfg = Config.fromfile(str(config))
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    meta = dict(dataset_meta=dict(classes=cfg.metainfo['classes'],
+                                  palette=cfg.metainfo['palette']))
+    torch.save(dict(state_dict=model.state_dict(), meta=meta), tmp / 'tiny.pth')
+    return str(config), str(tmp / 'tiny.pth')
 
 
 def _quantized_weights(path):
@@ -152,12 +174,12 @@ def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_pat
     assert agreement > 0.98, agreement
 
 
-def test_dynamic_segmentor_graph_that_drifts_is_refused(trained, tmp_path, cli):
+def test_dynamic_segmentor_graph_that_drifts_is_refused(trained, tiny, tmp_path, cli):
     """UperNet's PPM pools to sizes fixed while traced: a dynamic graph is wrong elsewhere,
     and the export says so instead of leaving a file that computes something else."""
-    tmp, ckpt, _, _ = trained
+    tmp, (config, ckpt) = trained[0], tiny
     out = tmp_path / 'dyn.onnx'
-    _, err = cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--dynamic', '--shape',
+    _, err = cli('export', '--config', config, '--checkpoint', ckpt, '--dynamic', '--shape',
                  '64', '64', '--out', str(out), cwd=tmp, code=1)
     assert not out.exists()
     assert 'does not match PyTorch' in err and 'Export a fixed size' in err
@@ -172,15 +194,15 @@ def test_dynamic_backbone_graph_is_exact_at_any_size(tmp_path):
             assert compare_outputs(model(x), session(x))['max_rel'] < 1e-4, size
 
 
-def test_infer_int8_and_export_int8(trained, tmp_path, cli):
-    tmp, ckpt, root, _ = trained
+def test_infer_int8_and_export_int8(trained, tiny, tmp_path, cli):
+    (tmp, _, root, _), (config, ckpt) = trained, tiny
     images = osp.join(root, 'images', 'validation')
     calibration = osp.join(root, 'images', 'training')
-    log, _ = cli('infer', CONFIG, ckpt, images, '--int8', '--calibration', calibration,
+    log, _ = cli('infer', config, ckpt, images, '--int8', '--calibration', calibration,
                  '--out-dir', str(tmp_path / 'o'), cwd=tmp)
     written = [line for line in log.splitlines() if line.endswith('.png')]
     assert len(written) == 4 and all(osp.isfile(p) for p in written)
-    log, _ = cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--int8', '--calibration',
+    log, _ = cli('export', '--config', config, '--checkpoint', ckpt, '--int8', '--calibration',
                  calibration, '--out', str(tmp_path / 'int8.onnx'), cwd=tmp)
     assert 'onnxruntime int8 vs PyTorch' in log and _quantized_weights(tmp_path / 'int8.onnx')
 
@@ -219,16 +241,23 @@ def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys, mo
     from mmseg_inceptionnext.cli import benchmark as cli
     out = tmp_path / 'b.json'
     exports = _count_exports(monkeypatch)
-    cli.main(['--models', 'inceptionnext_t_ort', 'inceptionnext_t_ort_int8', '--modes', 'infer',
-              '--batch', '1', '--size', '32', '--warmup', '1', '--repeats', '1',
-              '--baseline', 'inceptionnext_t_ort', '--json', str(out)])
+    # the specs of inceptionnext_t_ort(_int8) on the tiny architecture (a smaller graph to
+    # export and quantize; the same steps)
+    for name in ('inceptionnext_t_ort', 'inceptionnext_t_ort_int8'):
+        spec = bm.MODEL_SPECS[name]
+        assert spec.fused and spec.runtime == 'onnxruntime' and spec.int8 == name.endswith('8')
+        tiny_spec = dataclasses.replace(spec, build=lambda: InceptionNeXtNet(TINY_INCEPTIONNEXT))
+        monkeypatch.setitem(bm.MODEL_SPECS, name.replace('_t_', '_tiny_arch_'), tiny_spec)
+    cli.main(['--models', 'inceptionnext_tiny_arch_ort', 'inceptionnext_tiny_arch_ort_int8',
+              '--modes', 'infer', '--batch', '1', '--size', '32', '--warmup', '1', '--repeats',
+              '1', '--baseline', 'inceptionnext_tiny_arch_ort', '--json', str(out)])
     printed = capsys.readouterr().out
     env = json.loads(out.read_text())['environment']
     assert env['cpu'] and isinstance(env['cpu_extensions'], list) and env['threads'] >= 1
     assert 'allocator' in env and env['onnxruntime']
     assert f"machine: {env['cpu']}" in printed and 'int8: this CPU' in printed
     rows = {r['model'] for r in json.loads(out.read_text())['results']}
-    assert rows == {'inceptionnext_t_ort', 'inceptionnext_t_ort_int8'}
+    assert rows == {'inceptionnext_tiny_arch_ort', 'inceptionnext_tiny_arch_ort_int8'}
     assert len(exports) == 1  # the int8 row quantizes the fp32 row's graph (same weights)
 
 
