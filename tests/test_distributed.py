@@ -55,12 +55,15 @@ def test_two_cpu_processes_match_one(tmp_path):
                            '--work-dir', str(tmp_path / 'two'), *_options(root, 2)],
                           cwd=tmp_path, capture_output=True, text=True, env=env)
     assert dist.returncode == 0, dist.stderr[-3000:]
-    # one process with batch 4, and the control (batch 2, other images per step), side by side
+    # one process with batch 4, and the control (batch 2, other images per step), side by side,
+    # each on one thread as torchrun gives its processes (two processes of two threads each on
+    # two cores took 5 s to 12 s, varying from run to run; on one thread each, 1.8 s)
+    one_thread = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     runs = {name: forkserver.start([sys.executable, '-W', 'ignore',
                                     osp.join(ROOT, 'tools/train.py'), str(config), '--work-dir',
                                     str(tmp_path / name), *_options(root, batch)],
                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
+                                   text=True, env=one_thread)
             for name, batch in (('one', 4), ('half', 2))}
     for run in runs.values():
         _, err = run.communicate()
