@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 # Inductor's compiled kernels are kept beside the mmcv wheel of scripts/install.sh (outside the
-# repository), where a CI machine keeps its cache, instead of /tmp: a graph compiled by an
+# repository, kept between runs as that wheel is), instead of /tmp: a graph compiled by an
 # earlier run (the same code, torch and CPU) is loaded, not compiled again (the two compile
 # tests: 36 s and 5 s with an empty cache, 7 s and 1 s with it, run alone on the 2-core Xeon). A
 # changed model gives another graph, which compiles. TORCHINDUCTOR_CACHE_DIR, if set, wins.
@@ -45,7 +45,7 @@ def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
 
 #: The demo segmentor (UperNet + InceptionNeXt-atto on the synthetic ADE20K layout) with one
 #: block per stage and narrow heads: what Inductor compiles and the ONNX exporter traces in
-#: less time than the demo's (48 s against 59 s to compile on the 2-core machine, cache cold).
+#: less time than the demo's (Inductor: 48 s against 59 s on the 2-core AMD EPYC, cache cold).
 DEMO_SEG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs',
                         'demo', 'upernet_inceptionnext_a_synthetic.py')
 TINY_SEG = (f'_base_ = {DEMO_SEG!r}\n'
