@@ -23,10 +23,7 @@ from mmseg_inceptionnext.deploy import (
 from mmseg_inceptionnext.models import InceptionNeXtNet
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests import forkserver
-from tests.conftest import TINY_INCEPTIONNEXT, TINY_SEG, randomize_
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
+from tests.conftest import DEMO_SEG, TINY_INCEPTIONNEXT, TINY_SEG, randomize_
 
 
 def _train(*args, cwd):
@@ -70,15 +67,15 @@ def trained(tmp_path_factory):
                 'train_dataloader.persistent_workers=False',
                 'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=3',
                 'param_scheduler.1.begin=3', 'param_scheduler.1.end=10']
-    _train('train', CONFIG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
+    _train('train', DEMO_SEG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
     return tmp, str(tmp / 'work' / 'iter_10.pth'), root, options
 
 
 @pytest.fixture(scope='module')
 def tiny(trained):
-    """The demo segmentor at one block per stage (``TINY_SEG``) with random weights, saved as a
-    checkpoint in the format ``tools/train.py`` writes: for the tests whose claims do not depend
-    on trained weights (a smaller graph to export and quantize).
+    """The demo segmentor at one block per stage (``TINY_SEG``) with random weights, saved with
+    the keys mmseg's ``init_model`` reads (``state_dict``, ``meta.dataset_meta``): for the tests
+    whose claims do not depend on trained weights (a smaller graph to export and quantize).
     ``(config, checkpoint)``."""
     from mmengine.config import Config
 
@@ -153,7 +150,7 @@ def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_pat
     tmp, ckpt, root, _ = trained
     out = tmp_path / 'seg.onnx'
     # default size: the config's crop size, the scale its test pipeline resizes to
-    log, _ = cli('export', '--config', CONFIG, '--checkpoint', ckpt, '--out', str(out), cwd=tmp)
+    log, _ = cli('export', '--config', DEMO_SEG, '--checkpoint', ckpt, '--out', str(out), cwd=tmp)
     assert 'arg-max agreement 100.00%' in log, log
     images = osp.join(root, 'images', 'validation')
     written = cli('infer', '--onnx', str(out), images, '--out-dir', str(tmp_path / 'o'),
@@ -169,7 +166,7 @@ def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_pat
     )
     files = list_images([images])
     ours = OnnxSegmentor(str(out)).predict([read_rgb(f) for f in files])
-    theirs = predict(load_segmentor(CONFIG, ckpt), files)
+    theirs = predict(load_segmentor(DEMO_SEG, ckpt), files)
     agreement = np.mean([np.mean(a == b) for a, b in zip(ours, theirs)])
     assert agreement > 0.98, agreement
 
@@ -220,7 +217,7 @@ def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
     out = tmp_path / 'fidelity.json'
     config = tmp / 'deploy_config.py'  # the fixture's data roots, as a user config
     root = options[0].split('=', 1)[1]
-    config.write_text(f'_base_ = {CONFIG!r}\n'
+    config.write_text(f'_base_ = {DEMO_SEG!r}\n'
                       f"train_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"test_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"val_dataloader = test_dataloader\n")
@@ -281,7 +278,7 @@ def test_bf16_autocast_runs_on_the_cpu_and_fp16_is_refused():
 def test_segmentor_benchmark_times_onnxruntime_forms(capsys, monkeypatch):
     from mmseg_inceptionnext.cli import benchmark as cli
     exports = _count_exports(monkeypatch)
-    cli.main(['--segmentor', CONFIG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
+    cli.main(['--segmentor', DEMO_SEG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
               '--onnx', '--int8', '--no-memory'])
     table = capsys.readouterr().out
     for label in ('upernet_inceptionnext_a_synthetic ', 'upernet_inceptionnext_a_synthetic+ort ',
