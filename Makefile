@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test lint format
+.PHONY: install demo test test-stacks lint format
 
 install:
 	@bash scripts/install.sh
@@ -28,3 +28,15 @@ MULTIPROCESS := tests/test_distributed.py
 test: lint
 	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=10 -m "not multiprocess"
 	$(PY) -m pytest -q -m multiprocess $(MULTIPROCESS)
+
+# The stack matrix (docs/stacks.md): each stack of scripts/install.sh --stack NAME in
+# .venvs/NAME, where the tests marked `stacks` run (the full suite runs above, on the current
+# stack). Installing a stack the first time builds its mmcv (about 10 minutes each).
+STACKS := classic onedl
+
+test-stacks:
+	@for stack in $(STACKS); do \
+	  bash scripts/install.sh --stack $$stack || exit 1; \
+	  echo "== stack $$stack: $$(.venvs/$$stack/bin/python -c 'import torch, mmengine, mmseg, mmdet; print("torch", torch.__version__, "mmengine", mmengine.__version__, "mmseg", mmseg.__version__, "mmdet", mmdet.__version__)')"; \
+	  .venvs/$$stack/bin/python -m pytest -q -n auto --dist loadfile -m stacks -p no:cacheprovider || exit 1; \
+	done

@@ -9,6 +9,8 @@ from torch import nn
 from mmseg_inceptionnext.models import InceptionNeXtNet
 from mmseg_inceptionnext.openmmlab import InceptionNeXt
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 
 @pytest.mark.parametrize('size', [(64, 64), (95, 27)])
 def test_output_shapes_and_strides(tiny_arch, size):

@@ -17,6 +17,8 @@ from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
 from tests import forkserver
 from tests.stock_entry_points import steps_of
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SEG_DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 DET_DEMO = osp.join(ROOT, 'configs/demo/mask_rcnn_inceptionnext_a_synthetic.py')

@@ -18,6 +18,8 @@ from mmseg_inceptionnext.models import (
 from mmseg_inceptionnext.openmmlab import InceptionNeXt
 from tests.conftest import randomize_, run_script_here
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -9,6 +9,8 @@ from mmseg_inceptionnext.models import CheckpointError, ConvNeStClassifier
 from mmseg_inceptionnext.openmmlab import ConvNeSt
 from tests.conftest import randomize_
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 ARCH = dict(depths=(1, 1, 2, 1), dims=(8, 16, 24, 32), expand_ratio=2)
 
 

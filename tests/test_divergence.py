@@ -18,6 +18,8 @@ from torch import nn
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests import forkserver
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 ENV = dict(os.environ, PYTHONPATH=ROOT)  # the tools use this checkout's package

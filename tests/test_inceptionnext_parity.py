@@ -7,6 +7,8 @@ from mmseg_inceptionnext.models import InceptionNeXtNet, count_macs
 from mmseg_inceptionnext.openmmlab import InceptionNeXt
 from tests.conftest import randomize_
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 # Classifier totals of the paper (Table 1), in millions, backbone + official head.
 PAPER_PARAMS = {'atto': 4.2, 'tiny': 28.1, 'small': 49.4, 'base': 86.7}
 

@@ -16,6 +16,8 @@ from mmseg_inceptionnext.models import CheckpointDownloadError, read_checkpoint
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests import forkserver
 
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLOSED = 'http://127.0.0.1:9'  # the discard port: nothing listens, the connection is refused
 TINY = dict(depths=(1, 1, 2, 1), dims=(8, 16, 24, 32), band_kernel_size=5, branch_ratio=0.25)

@@ -232,6 +232,7 @@ import mmcv.cnn, mmcv.transforms, mmseg.registry, mmdet.registry  # noqa: F401
 from mmengine.config import Config
 from mmengine.fileio.backends import registry_utils
 from mmengine.registry import Registry
+from mmengine.runner import CheckpointLoader
 
 def state():
     registries, seen = {}, set()
@@ -243,6 +244,7 @@ def state():
     registries['mmengine.fileio.backends'] = sorted(registry_utils.backends)
     return dict(
         registries=registries, config={k: repr(v) for k, v in vars(Config).items()},
+        loaders={k: f'{v.__module__}.{v.__name__}' for k, v in CheckpointLoader._schemes.items()},
         safe=[repr(e) for e in torch.serialization.get_safe_globals()],
         meta_path=[repr(f) for f in sys.meta_path], path=list(sys.path),
         environ=dict(os.environ), warning_filters=[repr(f) for f in warnings.filters],
@@ -266,7 +268,8 @@ print('RESULT ' + json.dumps(dict(
     config=sorted(k for k in set(before['config']) | set(after['config'])
                   if before['config'].get(k) != after['config'].get(k)),
     safe=sorted(e[1] if isinstance(e, tuple) else repr(e) for e in safe),
-    unchanged=sorted(k for k in before if k not in ('registries', 'config', 'safe')
+    loaders={k: v for k, v in after['loaders'].items() if before['loaders'].get(k) != v},
+    unchanged=sorted(k for k in before if k not in ('registries', 'config', 'safe', 'loaders')
                      and before[k] == after[k]),
     environment_read=read)))
 '''
@@ -283,6 +286,9 @@ def test_importing_changes_exactly_what_the_readme_lists(tmp_path):
     assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
     assert set(got['safe']) == set(allowed_globals())
     assert got['config'] == ['_get_cfg_path', 'fromfile']
+    loaders = 'mmseg_inceptionnext.openmmlab.safe_load.load_from_'
+    assert got['loaders'] == {'': loaders + 'local', 'http://': loaders + 'http',
+                              'https://': loaders + 'http'}
     assert got['unchanged'] == ['environ', 'meta_path', 'path', 'root_logger', 'torch',
                                 'warning_filters']
     assert got['environment_read'] == []

@@ -5,9 +5,10 @@ our demo configs by name and adds ``custom_imports``, as the README shows. On ti
 data, for MMSegmentation and MMDetection alike:
 
 - the stock ``tools/train.py`` shipped in the installed wheel (``<pkg>/.mim/tools``) trains
-  and resumes; our CLI trains too (its checkpoints carry ``SafeCheckpointHook``'s format);
+  and resumes; our CLI trains too (both write ``SafeCheckpointHook``'s format, which the
+  configs ask for);
 - the stock ``tools/test.py``, the inferencer and ``init_model`` / ``init_detector`` load
-  both kinds of checkpoint (the exact weights) under torch's weights-only default;
+  the checkpoints of both (the exact weights) tensors-only, on every stack;
 - our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours
   (these uses of finished checkpoints run one after another in one process, as in a user's
   session: tests/stock_entry_points.py ``use``; training and resuming start processes of
@@ -24,10 +25,11 @@ import sys
 import pytest
 import torch
 
-import mmseg_inceptionnext.openmmlab  # noqa: F401  (the allow-list, for torch.load below)
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
 from tests import forkserver
 from tests.stock_entry_points import steps_of, stock_tool
+
+pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -99,8 +101,8 @@ def test_stock_train_and_resume(project):
     stock = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
     assert stock['meta']['iter'] == 4
     assert 'best_score' in stock['message_hub']['runtime_info']  # resumed from iter_2's
-    # an ordinary mmengine checkpoint: its message hub holds HistoryBuffers, not our encoding
-    assert type(stock['message_hub']['log_scalars']['train/loss']).__name__ == 'HistoryBuffer'
+    # the configs' SafeCheckpointHook wrote it, in the stock tool too: tensors and numbers only
+    assert stock['message_hub']['log_scalars']['train/loss']['__history_buffer__'] is True
 
 
 CHECKPOINTS = ['work_dirs/stock/iter_4.pth', 'work_dirs/ours/iter_2.pth']
@@ -174,6 +176,7 @@ def test_pickled_code_is_refused_by_every_entry_point(project):
                            'mmseg-inceptionnext test'}
     for entry, error in errors.items():
         assert error and 'Weights only load failed' in error and 'system' in error, (entry, error)
+        assert 'Refused to load checkpoint' in error, (entry, error)  # by our loader
     cli = errors['mmseg-inceptionnext test']  # our CLI also says what to do
     assert 'The checkpoint holds pickled Python objects and was refused' in cli, cli[-2000:]
     assert '--unsafe-pickle' in cli

@@ -23,7 +23,7 @@ import pytest
 from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-IGNORED = shutil.ignore_patterns('.venv', '.git', 'work_dirs', 'data', 'build', 'dist',
+IGNORED = shutil.ignore_patterns('.venv', '.venvs', '.git', 'work_dirs', 'data', 'build', 'dist',
                                  '*.egg-info', '__pycache__', '.pytest_cache', '.ruff_cache')
 
 

@@ -18,7 +18,7 @@
 #   ConvNeXt (tests/test_optim.py).
 # - train_dataloader.dataset.pipeline: upstream's very transforms, inside BadSampleGuard (bad
 #   samples skipped and counted; tests/test_recipe_parity.py checks the transforms).
-# - custom_hooks: BadSampleHook and NonFiniteCheckHook (README "Reliability").
+# - custom_hooks: BadSampleHook, NonFiniteCheckHook, SafeCheckpointHook (README "Reliability").
 # - default_hooks.checkpoint.backend_args: checkpoints written atomically.
 _base_ = [
     '../_base_/models/mask_rcnn.py',

@@ -19,6 +19,7 @@ from torch import nn
 
 from ..models import ConvNeStNet, InceptionNeXtNet, count_macs
 from ..models.fuse import compile_for_inference
+from ..models.torch_compat import MIN_TORCH_DEPLOY, require_torch
 from .timing import (
     MODES,
     ForwardAs,
@@ -139,6 +140,7 @@ class _Runner(StepRunner):
         self.forward.train(self.train)
         self.eager = self.forward  # the uncompiled network (for counting MACs)
         if spec.compiled:
+            require_torch(MIN_TORCH_DEPLOY, f'the compiled benchmark form {name!r}')
             self.forward = (torch.compile(self.forward) if self.train
                             else compile_for_inference(self.forward, channels_last=False))
         if spec.runtime == 'onnxruntime':

@@ -14,10 +14,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..models.torch_compat import MIN_TORCH_DEPLOY, require_torch
+
 Outputs = Union[torch.Tensor, List[torch.Tensor]]
 
 
 def _require_onnx():
+    require_torch(MIN_TORCH_DEPLOY, 'ONNX export (torch.onnx.export with dynamo=True)')
     try:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401

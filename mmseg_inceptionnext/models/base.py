@@ -26,6 +26,7 @@ from timm.layers import trunc_normal_
 from torch import nn
 
 from .checkpoint import CheckpointFormat
+from .torch_compat import is_compiling
 
 NUM_STAGES = 4
 NormLayer = Callable[[int], nn.Module]
@@ -167,7 +168,7 @@ class PadConv2d(nn.Conv2d):
         pad_h, pad_w = -x.shape[-2] % sh, -x.shape[-1] % sw
         # Traced (torch.export, ONNX, torch.compile), the pad is always in the graph: a
         # branch on the size would fix the graph to the example's size.
-        if pad_h or pad_w or torch.compiler.is_compiling():
+        if pad_h or pad_w or is_compiling():
             x = F.pad(x, (0, pad_w, 0, pad_h))
         return super().forward(x)
 

@@ -8,16 +8,20 @@ Accepted inputs, for every backbone family of this package:
   ``{'module': ...}``, or with DDP's ``module.`` key prefix,
 * OpenMMLab checkpoints (``meta`` + ``state_dict`` with ``backbone.`` keys, plus
   neck/head keys that are ignored),
-* ``.safetensors`` files.
+* ``.safetensors`` files,
+* timm's Hugging Face hub names, ``hf-hub:timm/inception_next_tiny.sail_in1k`` (optionally
+  ``@revision``): the repo's ``model.safetensors``, else its ``pytorch_model.bin``.
 
 Files are read with ``torch.load(..., weights_only=True)``: a checkpoint that needs
 pickled code is refused unless the caller passes ``unsafe_pickle=True``. URLs are fetched
 once into torch hub's cache (``<torch hub dir>/checkpoints/<file name>``) with a timeout,
 so that a machine without network access fails in seconds with the file name to provide.
+Hub names are looked up in the Hugging Face hub cache first and fetched into it only when
+missing and online, so that offline a name missing from the cache fails at once, the same way.
 Loading is all-or-nothing: every mismatch is reported before any weight is copied.
 :func:`load_backbone_weights` is the one loading path of every backbone; a family adds
 only its :class:`CheckpointFormat` (key conversion, optional keys, names for errors).
-Plain torch only.
+Plain torch, and huggingface_hub (a dependency of timm) for hub names only.
 """
 from __future__ import annotations
 
@@ -43,6 +47,10 @@ _WRAPPER_KEYS = ('state_dict', 'model', 'module', 'model_ema')
 _MAX_LISTED = 12
 #: Seconds a checkpoint download may wait for the server (connecting, or between two reads).
 DEFAULT_DOWNLOAD_TIMEOUT = 30.0
+#: Prefix of a Hugging Face hub checkpoint name, as timm writes them.
+HF_HUB_PREFIX = 'hf-hub:'
+#: The weight files of a timm hub repo, in the order they are tried.
+HF_HUB_FILES = ('model.safetensors', 'pytorch_model.bin')
 
 
 class CheckpointError(ValueError):
@@ -50,11 +58,12 @@ class CheckpointError(ValueError):
 
 
 class CheckpointDownloadError(CheckpointError):
-    """A checkpoint URL that cannot be fetched (no network, timeout, HTTP error).
+    """A checkpoint URL or hub name that cannot be fetched (no network, offline mode,
+    timeout, HTTP error).
 
     Attributes:
-        url: The URL.
-        file_name: The file name the URL points at, which a local copy should have.
+        url: The URL or hub name.
+        file_name: The file name it points at, which a local copy should have.
     """
 
     def __init__(self, message: str, *, url: str = '', file_name: str = '') -> None:
@@ -119,32 +128,171 @@ def _download_reason(exc: BaseException, timeout: float) -> str:
     return f'{type(reason).__name__}: {reason} (offline, or the server is unreachable)'
 
 
-def read_checkpoint(filename: str, *, map_location: Any = 'cpu', unsafe_pickle: bool = False,
-                    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> Any:
-    """Read a checkpoint file or URL without executing pickled code.
+def parse_hub_name(name: str) -> Tuple[str, Optional[str]]:
+    """Split a hub checkpoint name into the repo id and the revision.
 
     Args:
-        filename: Local path, ``http(s)://`` URL or ``.safetensors`` file.
+        name: ``hf-hub:org/name`` or ``hf-hub:org/name@revision`` (a branch, tag or commit).
+
+    Returns:
+        ``(repo id, revision)``; the revision is ``None`` for the repo's default branch.
+
+    Raises:
+        CheckpointError: If ``name`` is not of that form.
+    """
+    repo_id, at, revision = name[len(HF_HUB_PREFIX):].partition('@')
+    if not re.fullmatch(r'[\w.-]+/[\w.-]+', repo_id) or (at and not re.fullmatch(r'\S+',
+                                                                                  revision)):
+        raise CheckpointError(f'Invalid hub checkpoint name {name!r}: write {HF_HUB_PREFIX}ORG/'
+                              f'NAME or {HF_HUB_PREFIX}ORG/NAME@REVISION, e.g. '
+                              f'{HF_HUB_PREFIX}timm/inception_next_tiny.sail_in1k.')
+    return repo_id, revision or None
+
+
+def download_hub_checkpoint(name: str, *, cache_dir: Optional[str] = None,
+                            timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> str:
+    """Find a checkpoint of the Hugging Face hub in the hub cache, or fetch it there once.
+
+    The repo's ``model.safetensors`` is preferred, its ``pytorch_model.bin`` the fallback (the
+    files timm publishes). The cache is searched first, with no network access at all. A file
+    missing from it is fetched unless offline mode is on (``HF_HUB_OFFLINE=1``): one request
+    without retries first asks the hub for the file, so that an unreachable hub fails at once
+    (huggingface_hub alone retries for minutes), then huggingface_hub downloads it.
+
+    huggingface_hub's variables ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE`` and ``HF_ENDPOINT`` are
+    read when this is called (huggingface_hub itself reads them once, when imported).
+
+    Args:
+        name: ``hf-hub:org/name`` or ``hf-hub:org/name@revision``.
+        cache_dir: The hub cache directory. Default: ``$HF_HUB_CACHE``, else
+            huggingface_hub's default (``$HF_HOME/hub``).
+        timeout: Seconds to wait for the hub's first answer (the transfer itself follows
+            huggingface_hub's ``HF_HUB_DOWNLOAD_TIMEOUT``).
+
+    Returns:
+        Path of the cached file.
+
+    Raises:
+        CheckpointError: If ``name`` is malformed.
+        CheckpointDownloadError: Naming the repo, the file, the cache directory, the cause
+            (offline mode, no network, timeout, no such repo or file) and both fixes.
+    """
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.utils import EntryNotFoundError
+    repo_id, revision = parse_hub_name(name)
+    # huggingface_hub reads its variables once, when imported; these are read now
+    cache_dir = cache_dir or os.environ.get('HF_HUB_CACHE') or None
+    cache = os.path.expanduser(cache_dir or constants.HF_HUB_CACHE)
+    endpoint = os.environ.get('HF_ENDPOINT') or None
+
+    def fetch(filename: str, local_files_only: bool) -> str:
+        return hf_hub_download(repo_id, filename, revision=revision, cache_dir=cache_dir,
+                               local_files_only=local_files_only, etag_timeout=timeout,
+                               endpoint=endpoint)
+
+    for filename in HF_HUB_FILES:
+        try:
+            return fetch(filename, True)
+        except EntryNotFoundError:  # LocalEntryNotFoundError is one, on every version
+            pass
+        except ValueError as exc:  # huggingface_hub's validation of the repo id
+            raise CheckpointError(f'Invalid hub checkpoint name {name!r}: {exc}') from exc
+    if _hub_offline(constants):
+        raise _hub_error(name, repo_id, revision, cache, 'offline mode is on (HF_HUB_OFFLINE=1) '
+                         'and the file is not in the hub cache')
+    for filename in HF_HUB_FILES:
+        try:
+            get_hf_file_metadata(hf_hub_url(repo_id, filename, revision=revision,
+                                            endpoint=endpoint), timeout=timeout)
+        except EntryNotFoundError:  # the hub has the repo, not this file
+            continue
+        except Exception as exc:  # the HTTP client's errors (requests, httpx or httpx2 by
+            # huggingface_hub version) share no other base; every one means "not fetched"
+            raise _hub_error(name, repo_id, revision, cache, _hub_reason(exc, timeout)) from exc
+        try:
+            return fetch(filename, False)
+        except Exception as exc:  # as above
+            raise _hub_error(name, repo_id, revision, cache, _hub_reason(exc, timeout)) from exc
+    at = f' at revision {revision!r}' if revision else ''
+    raise CheckpointDownloadError(
+        f'Cannot download checkpoint {name!r}: the Hugging Face repo {repo_id!r}{at} holds '
+        f'neither {HF_HUB_FILES[0]!r} nor {HF_HUB_FILES[1]!r}, the weight files timm publishes. '
+        f'Name a timm model repo ({HF_HUB_PREFIX}timm/...), or give the local path of the '
+        f'.safetensors or .pth file.', url=name, file_name=HF_HUB_FILES[0])
+
+
+def _hub_offline(constants: Any) -> bool:
+    value = os.environ.get('HF_HUB_OFFLINE', '')
+    return value.upper() in ('1', 'ON', 'YES', 'TRUE') or bool(constants.HF_HUB_OFFLINE)
+
+
+def _hub_reason(exc: BaseException, timeout: float) -> str:
+    causes = [exc]
+    while causes[-1].__cause__ is not None and len(causes) < 8:
+        causes.append(causes[-1].__cause__)
+    if any(isinstance(c, (socket.timeout, TimeoutError)) or 'Timeout' in type(c).__name__
+           for c in causes):
+        return f'no answer within {timeout:g} s (download_timeout)'
+    status = getattr(getattr(exc, 'response', None), 'status_code', None)
+    if status in (401, 403, 404):
+        return (f'the hub answered HTTP {status} ({type(exc).__name__}): no such repo or '
+                f'revision, or the repo is private or gated (log in with `hf auth login`)')
+    if status is not None:
+        return f'the hub answered HTTP {status} ({type(exc).__name__})'
+    root = causes[-1]
+    text = ' '.join(str(root).split())[:200]
+    return f'{type(root).__name__}: {text} (offline, or the hub is unreachable)'
+
+
+def _hub_error(name: str, repo_id: str, revision: Optional[str], cache: str,
+               reason: str) -> CheckpointDownloadError:
+    file_name = HF_HUB_FILES[0]
+    at = f' at revision {revision!r}' if revision else ''
+    rev = f' --revision {revision}' if revision else ''
+    folder = 'models--' + repo_id.replace('/', '--')
+    return CheckpointDownloadError(
+        f'Cannot download checkpoint {name!r}: {reason}. The file expected is {file_name!r} '
+        f'(or {HF_HUB_FILES[1]!r}) of the Hugging Face repo {repo_id!r}{at}, looked up in the '
+        f'hub cache {cache}. Fix: where there is network access, run `hf download {repo_id} '
+        f'{file_name}{rev}` (`huggingface-cli download` before huggingface_hub 0.34) and copy '
+        f'the folder {folder} of that machine\'s hub cache into {cache} (or set HF_HUB_CACHE '
+        f'to a cache that has it); or give the local path of the .safetensors or .pth file as '
+        f'the checkpoint instead of the hub name.', url=name, file_name=file_name)
+
+
+def read_checkpoint(filename: str, *, map_location: Any = 'cpu', unsafe_pickle: bool = False,
+                    download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT,
+                    hub_cache_dir: Optional[str] = None) -> Any:
+    """Read a checkpoint file, URL or hub name without executing pickled code.
+
+    Args:
+        filename: Local path (``.pth``, ``.bin``, ``.safetensors``), ``http(s)://`` URL or
+            hub name (``hf-hub:org/name[@revision]``, see :func:`download_hub_checkpoint`).
         map_location: Passed to ``torch.load``.
         unsafe_pickle: Allow arbitrary pickled objects. Only for files you trust.
-        download_timeout: Seconds a URL download may wait for the server.
+        download_timeout: Seconds a URL or hub download may wait for the server.
+        hub_cache_dir: Hugging Face hub cache for hub names (default: ``$HF_HUB_CACHE``,
+            else huggingface_hub's default).
 
     Returns:
         Whatever the file holds (usually a dict).
 
     Raises:
         FileNotFoundError: The path does not exist.
-        CheckpointDownloadError: A URL that cannot be fetched.
+        CheckpointDownloadError: A URL or hub name that cannot be fetched.
         CheckpointError: The file is empty, truncated, not a checkpoint, or needs
             pickled code while ``unsafe_pickle`` is False.
     """
     filename = os.fspath(filename)
     weights_only = not unsafe_pickle
-    if re.match(r'^https?://', filename):
+    if filename.startswith(HF_HUB_PREFIX):
+        filename = download_hub_checkpoint(filename, cache_dir=hub_cache_dir,
+                                           timeout=download_timeout)
+    elif re.match(r'^https?://', filename):
         filename = download_checkpoint(filename, timeout=download_timeout)
     elif re.match(r'^[a-zA-Z][\w+.-]*://', filename):
-        raise CheckpointError(f'Unsupported checkpoint location {filename!r}: use a local path '
-                              f'or an http(s) URL.')
+        raise CheckpointError(f'Unsupported checkpoint location {filename!r}: use a local path, '
+                              f'an http(s) URL or a hub name ({HF_HUB_PREFIX}ORG/NAME).')
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'Checkpoint file {filename!r} does not exist (working '
                                 f'directory: {os.getcwd()}). Check the path in init_cfg '
@@ -162,7 +310,8 @@ def read_checkpoint(filename: str, *, map_location: Any = 'cpu', unsafe_pickle: 
     try:
         return torch.load(filename, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as exc:
-        if weights_only and 'Unsupported global' in str(exc):
+        # 'Unsupported global: GLOBAL x.y' (torch >= 2.4), 'Unsupported class x.y' (older)
+        if weights_only and 'Unsupported' in str(exc):
             raise _unsafe_error(filename, exc) from exc
         raise _corrupt_error(filename, exc) from exc
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as exc:
@@ -170,7 +319,7 @@ def read_checkpoint(filename: str, *, map_location: Any = 'cpu', unsafe_pickle: 
 
 
 def _unsafe_error(filename: str, exc: Exception) -> CheckpointError:
-    found = re.search(r'GLOBAL (\S+)', str(exc))
+    found = re.search(r'(?:GLOBAL|class) (\S+)', str(exc))
     what = f' (it needs {found.group(1)})' if found else ''
     return CheckpointError(
         f'Checkpoint {filename!r} holds pickled Python objects beyond tensors{what}, which '
@@ -321,7 +470,8 @@ class CheckpointFormat:
 def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional[str] = None,
                           checkpoint_format: Optional[CheckpointFormat] = None,
                           map_location: Any = 'cpu', unsafe_pickle: bool = False,
-                          download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT) -> StateDict:
+                          download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT,
+                          hub_cache_dir: Optional[str] = None) -> StateDict:
     """Load a checkpoint into a backbone strictly, or raise without touching it.
 
     The one loading path of every backbone of this package: :func:`read_checkpoint`
@@ -330,13 +480,15 @@ def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional
 
     Args:
         model: The backbone.
-        checkpoint: Path or URL of the checkpoint.
+        checkpoint: Path, URL or hub name (``hf-hub:org/name``) of the checkpoint.
         prefix: Sub-tree of the checkpoint to load (``None``: detect ``backbone.``).
         checkpoint_format: The family's conversion and names (default: the model's
             ``checkpoint_format()``, else keys taken as they are).
         map_location: Passed to ``torch.load``.
         unsafe_pickle: Allow pickled objects (trusted files only).
-        download_timeout: Seconds a URL download may wait for the server.
+        download_timeout: Seconds a URL or hub download may wait for the server.
+        hub_cache_dir: Hugging Face hub cache for hub names (default: ``$HF_HUB_CACHE``,
+            else huggingface_hub's default).
 
     Returns:
         The state dict that was loaded, in the model's key names.
@@ -351,7 +503,8 @@ def load_backbone_weights(model: nn.Module, checkpoint: str, *, prefix: Optional
             CheckpointFormat()
     raw = extract_state_dict(read_checkpoint(checkpoint, map_location=map_location,
                                              unsafe_pickle=unsafe_pickle,
-                                             download_timeout=download_timeout))
+                                             download_timeout=download_timeout,
+                                             hub_cache_dir=hub_cache_dir))
     converted = fmt.convert(to_backbone_state_dict(raw, prefix))
     sd = OrderedDict((k, v) for k, v in converted.items()
                      if not k.startswith(fmt.unused_prefixes))

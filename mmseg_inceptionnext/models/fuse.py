@@ -31,6 +31,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .base import PadConv2d
+from .torch_compat import MIN_TORCH_DEPLOY, require_torch
 
 #: Attribute set on a model once :func:`fuse_for_inference` has run.
 FUSED_FLAG = 'is_fused_for_inference'
@@ -208,6 +209,7 @@ def compile_for_inference(model: nn.Module, *, channels_last: bool = True,
     Raises:
         RuntimeError: If the model is in training mode.
     """
+    require_torch(MIN_TORCH_DEPLOY, 'compile_for_inference (torch.compile with Inductor freezing)')
     if model.training:
         raise RuntimeError(f'{type(model).__name__} is in training mode; compile_for_inference '
                            f'freezes eval-mode weights and statistics. Call model.eval() first.')

@@ -27,3 +27,4 @@ __all__ = [
 
 config_lookup.install()
 safe_load.allow_mmengine_checkpoints()
+safe_load.use_weights_only_loading()

@@ -23,6 +23,7 @@ from ..models import (
     InceptionNeXtNet,
     load_backbone_weights,
 )
+from ..models.checkpoint import HF_HUB_PREFIX
 from .registry import register_backbone, register_norm_layers
 
 register_norm_layers()
@@ -127,7 +128,10 @@ class OpenMMLabBackboneMixin(FrozenStagesMixin):
 
         The Pretrained dict accepts ``checkpoint``, ``prefix`` (default: ``backbone.``
         when present), ``map_location``, ``unsafe_pickle`` (default False) and
-        ``download_timeout`` (seconds, for URLs).
+        ``download_timeout`` (seconds, for URLs and hub names). ``checkpoint`` is a local
+        ``.pth``/``.bin``/``.safetensors`` file, an ``http(s)://`` URL, or a timm hub name
+        such as ``hf-hub:timm/inception_next_tiny.sail_in1k`` (read from the Hugging Face
+        hub cache, ``$HF_HUB_CACHE``, and fetched into it when missing and online).
         """
         cfg = self.init_cfg
         if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
@@ -154,7 +158,7 @@ def unavailable_weights_message(module: BaseModule, checkpoint: str, exc: Except
 
     Args:
         module: The backbone (its ``pretrained_env`` names the variable).
-        checkpoint: The ``init_cfg`` checkpoint (path or URL).
+        checkpoint: The ``init_cfg`` checkpoint (path, URL or hub name).
         exc: The download or file error.
 
     Returns:
@@ -163,8 +167,10 @@ def unavailable_weights_message(module: BaseModule, checkpoint: str, exc: Except
     import os.path as osp
     name = getattr(exc, 'file_name', '') or osp.basename(str(checkpoint)) or 'the checkpoint'
     env = getattr(module, 'pretrained_env', None)
+    # our configs join the variable's directory with a release file name: no hub name
+    hub = str(checkpoint).startswith(HF_HUB_PREFIX)
     first = (f'put {name} in a directory and set {env}=/path/to/that/directory (read by every '
-             f'config of this package), or ' if env else '')
+             f'config of this package), or ' if env and not hub else '')
     return (f'{type(module).__name__} cannot load its pretrained weights: {exc}\n'
             f'Fix: {first}pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/{name} '
             f'for this run (model.backbone.init_cfg=None trains from scratch).')
@@ -179,7 +185,8 @@ def check_init_cfg(init_cfg: Any) -> None:
             raise ValueError('Give a Pretrained init_cfg as a single dict, not inside a list, so '
                              'that it is loaded strictly.')
         if 'checkpoint' not in cfg:
-            raise ValueError("init_cfg=dict(type='Pretrained') needs checkpoint=<path or URL>.")
+            raise ValueError("init_cfg=dict(type='Pretrained') needs checkpoint=<path, URL or "
+                             "hf-hub:ORG/NAME>.")
         unknown = sorted(set(cfg) - _PRETRAINED_KEYS)
         if unknown:
             raise ValueError(f'Unknown key(s) {unknown} in the Pretrained init_cfg; valid keys '
@@ -207,7 +214,9 @@ class InceptionNeXt(OpenMMLabBackboneMixin, InceptionNeXtNet, BaseModule):
             stages 0..k-1 (no gradients, BN in eval). Default: -1.
         norm_eval: Keep every BatchNorm in eval mode while training. Default: False.
         with_cp: Activation checkpointing of every block. Default: False.
-        init_cfg: e.g. ``dict(type='Pretrained', checkpoint='inceptionnext_tiny.pth')``.
+        init_cfg: e.g. ``dict(type='Pretrained', checkpoint='inceptionnext_tiny.pth')``,
+            or ``checkpoint='hf-hub:timm/inception_next_tiny.sail_in1k'`` (timm's weights on
+            the Hugging Face hub; see :meth:`init_weights` for the accepted checkpoints).
     """
 
     def __init__(self, arch: Union[str, ConfigType] = 'tiny', in_channels: int = 3,

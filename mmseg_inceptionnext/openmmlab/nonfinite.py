@@ -26,6 +26,7 @@ import torch
 from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 
+from ..models.torch_compat import max_abs
 from .registry import register_hook
 
 _TRAINED_STATE = ('state_dict', 'optimizer', 'ema_state_dict')
@@ -154,7 +155,7 @@ class NonFiniteCheckHook(Hook):
                   if p.grad is not None]
         if not params:
             return
-        total = torch.nn.utils.get_total_norm([p.grad for p in params], norm_type=math.inf)
+        total = max_abs(p.grad for p in params)
         if bool(torch.isfinite(total)):
             return
         self._dropped = [self._names.get(id(p), '?') for p in params

@@ -1,29 +1,65 @@
-"""Ordinary mmengine checkpoints under ``torch.load(..., weights_only=True)``.
+"""Checkpoints from anywhere load as tensors: mmengine's checkpoint loading made weights-only on
+every supported torch and OpenMMLab flavour.
 
-torch >= 2.6 loads tensors only by default, and refuses every mmengine checkpoint: mmengine
-stores its ``MessageHub`` in each, whose ``HistoryBuffer`` objects hold numpy arrays, and
-hooks keep numpy scalars (a metric's best value, for instance) beside them. Upstream has not
-fixed this (mmengine issue 1655). Stock MMSegmentation / MMDetection tools therefore cannot
-``--resume``, ``test.py`` or load a checkpoint into an inferencer on a current torch without
-switching safe loading off for the whole process.
+Every checkpoint that mmengine reads (``Runner`` resume and ``load_from``, stock ``test.py``,
+``init_model`` / ``init_detector``, ``MMSegInferencer`` / ``DetInferencer``) goes through
+``mmengine.runner.CheckpointLoader``, which picks a loader by the path's prefix. What the
+stock loaders do depends on the stack:
 
-``import mmseg_inceptionnext`` (which ``custom_imports`` does inside every stock tool) calls
-:func:`allow_mmengine_checkpoints` when it registers (at once if OpenMMLab is loaded, else
-once it is: :mod:`mmseg_inceptionnext.registration`), which adds exactly the globals such
-files need to torch's weights-only allow-list (:func:`allowed_globals` lists them, each with
-the reason; ``builtins.getattr`` is served by a function that fetches ``HistoryBuffer``'s
-statistics methods and nothing else). Nothing else is allowed: a checkpoint carrying any
-other object (an ``os.system`` reduce, an object dtype array, a class of some library) is
-still refused by torch before anything of it runs, and ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
-is never set.
+* torch < 2.6 unpickles anything by default, and mmengine 0.10.7 passes no ``weights_only``;
+* the OneDL fork's mmengine loads with ``weights_only=True`` and, when that fails, retries
+  with ``weights_only=False`` after a warning, so a checkpoint that carries code runs;
+* mmengine's 0.11 pre-releases pass ``weights_only=False``.
+
+So ``import mmseg_inceptionnext`` registers :func:`load_from_local` for local paths and
+:func:`load_from_http` for ``http(s)://`` URLs through ``CheckpointLoader.register_scheme``
+(mmengine's documented way to add or replace a loader, ``force=True``), the one place this
+package changes how OpenMMLab loads files. Both read with ``torch.load(...,
+weights_only=True)`` on every torch, and unpickle anything only when the user asks for it by
+torch's own switch, ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` (what ``--unsafe-pickle`` of this
+package's commands sets for its run). Prefixes mmengine resolves through those two
+(``open-mmlab://``, ``torchvision://``, ``mmcls://``...) call mmengine's own http loader
+directly and keep the stack's behaviour; docs/stacks.md lists them.
+
+mmengine stores its ``MessageHub`` in each checkpoint, whose ``HistoryBuffer`` objects hold
+numpy arrays, and hooks keep numpy scalars (a metric's best value) beside them, which torch's
+weights-only unpickler refuses (mmengine issue 1655). Two things make such checkpoints load:
+
+* ``SafeCheckpointHook`` (:mod:`.hooks`), which this package's configs and tools add, writes
+  them as tensors and plain numbers: those files load tensors-only on every torch, with no
+  allow-list. It is the format this package writes.
+* For mmengine's own format, written by configs without that hook (a run from before the
+  plugin, a plain MMSegmentation config), torch >= 2.6 lets an allow-list admit exactly the
+  globals those files need (:func:`allowed_globals` lists each with its reason;
+  ``builtins.getattr`` is served by a function that fetches ``HistoryBuffer``'s statistics
+  methods and nothing else). :func:`load_from_local` loads with exactly this list, whatever
+  else the process has allowed (the OneDL fork allows the real ``builtins.getattr``), and
+  ``import mmseg_inceptionnext`` also adds it to torch's process-wide list, for a user's own
+  ``torch.load``. Older torch has no allow-list of ``(object, name)`` pairs: there such a file
+  is refused with the fix.
+
+Nothing else is allowed: a checkpoint carrying any other object (an ``os.system`` reduce, an
+object dtype array, a class of some library) is refused by torch before anything of it runs.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import os.path as osp
 import pickle
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import numpy as np
 import torch
+from mmengine.runner import CheckpointLoader
+
+from ..models.torch_compat import torch_version
+
+#: torch's own switch for unpickling anything, honoured by the loaders on every torch
+UNSAFE_SWITCH = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+#: torch >= 2.6: ``add_safe_globals`` takes ``(object, name)`` pairs, which the restricted
+#: ``getattr`` needs (it stands in for ``builtins.getattr``)
+ALLOW_LIST_TORCH = (2, 6)
 
 #: numeric numpy dtypes whose arrays and scalars may be loaded (never ``object``)
 _NUMERIC_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32',
@@ -104,6 +140,86 @@ def allowed_globals() -> Dict[str, str]:
 
 
 def allow_mmengine_checkpoints() -> None:
-    """Add the globals of ordinary mmengine checkpoints to torch's weights-only allow-list
-    (idempotent; process-wide, as ``torch.serialization.add_safe_globals`` is)."""
+    """Add the globals of ordinary mmengine checkpoints to torch's process-wide weights-only
+    allow-list (idempotent; nothing on torch < 2.6, which has no ``(object, name)`` form)."""
+    if torch_version() >= ALLOW_LIST_TORCH:
+        torch.serialization.add_safe_globals([(obj, name) for name, obj, _ in _allowed()])
+
+
+@contextlib.contextmanager
+def _only_our_allow_list() -> Iterator[None]:
+    """torch's allow-list holds exactly :func:`allowed_globals` for the block (and what it
+    held before, after it): another library's entry of the same name, such as the real
+    ``builtins.getattr``, cannot take our restricted function's place."""
+    if torch_version() < ALLOW_LIST_TORCH:
+        yield
+        return
+    saved = torch.serialization.get_safe_globals()
+    torch.serialization.clear_safe_globals()
     torch.serialization.add_safe_globals([(obj, name) for name, obj, _ in _allowed()])
+    try:
+        yield
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(saved)
+
+
+def unsafe_requested() -> bool:
+    """Whether the user asked to unpickle anything (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``)."""
+    return os.environ.get(UNSAFE_SWITCH, '0').strip().lower() in ('1', 'y', 'yes', 'true')
+
+
+def load_weights_only(filename: str, map_location: Any = None) -> Any:
+    """``torch.load`` of a local checkpoint: tensors, containers, numbers and the allow-list
+    only, unless :func:`unsafe_requested`.
+
+    Raises:
+        pickle.UnpicklingError: For a file that holds anything else, naming what it holds,
+            the torch installed and the fixes.
+    """
+    if unsafe_requested():
+        return torch.load(filename, map_location=map_location, weights_only=False)
+    try:
+        with _only_our_allow_list():
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise pickle.UnpicklingError(_refusal(filename, exc)) from None
+
+
+def _refusal(filename: str, exc: Exception) -> str:
+    message = str(exc)
+    mmengine_format = 'HistoryBuffer' in message or 'numpy' in message
+    if mmengine_format and torch_version() < ALLOW_LIST_TORCH:
+        why = (f'It is in mmengine\'s own format (numpy objects in its message hub), which torch '
+               f'{torch.__version__} cannot load tensors-only: this needs torch >= 2.6. '
+               f'Checkpoints written with SafeCheckpointHook (which the configs of '
+               f'mmseg_inceptionnext add) load on every torch.')
+    else:
+        why = 'It holds pickled Python objects beyond tensors, which could run code.'
+    return (f'Refused to load checkpoint {filename!r}. {why} If the file is yours or otherwise '
+            f'trusted, allow unpickling for this run: --unsafe-pickle with mmseg_inceptionnext\'s '
+            f'commands, or {UNSAFE_SWITCH}=1 in the environment of any tool.\n\n{message}')
+
+
+def load_from_local(filename: str, map_location: Any = None) -> Any:
+    """mmengine's loader for local paths (prefix ``''``), weights-only: see the module
+    docstring. (mmengine logs the loader by its name after ``load_from_``.)"""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return load_weights_only(filename, map_location)
+
+
+def load_from_http(filename: str, map_location: Any = None) -> Any:
+    """mmengine's loader for ``http(s)://`` URLs: downloaded once into torch hub's cache (as
+    mmengine does; a timeout and a clear message offline), then :func:`load_from_local`."""
+    from ..models.checkpoint import download_checkpoint
+    return load_from_local(download_checkpoint(filename), map_location)
+
+
+def use_weights_only_loading() -> None:
+    """Make mmengine load local and http(s) checkpoints with :func:`load_from_local` and
+    :func:`load_from_http` (idempotent)."""
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)
+    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'), loader=load_from_http,
+                                     force=True)

@@ -5,10 +5,12 @@
 # the neck's in_channels (the backbone's widths; it has no default here).
 # Besides the model it switches this package on: its registration (custom_imports) and its
 # reliability hooks (README "Reliability": BadSampleHook reports the samples the dataset base's
-# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run), whatever dataset and recipe
+# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run, SafeCheckpointHook writes
+# checkpoints that load tensors-only on every torch), whatever dataset and recipe
 # a config takes with it.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
-custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
+custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
+                dict(type='SafeCheckpointHook')]
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',

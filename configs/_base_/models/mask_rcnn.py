@@ -5,11 +5,13 @@
 # MMDetection's base; a leaf with another backbone sets both `dims` and model.neck.in_channels.
 # Besides the model it switches this package on: its registration (custom_imports) and its
 # reliability hooks (README "Reliability": BadSampleHook reports the samples the dataset base's
-# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run), whatever dataset and recipe
+# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run, SafeCheckpointHook writes
+# checkpoints that load tensors-only on every torch), whatever dataset and recipe
 # a config takes with it.
 _base_ = 'mmdet::_base_/models/mask-rcnn_r50_fpn.py'
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
-custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook')]
+custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
+                dict(type='SafeCheckpointHook')]
 dims = [96, 192, 384, 768]
 model = dict(
     backbone=dict(
