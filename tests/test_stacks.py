@@ -36,6 +36,17 @@ pytestmark = pytest.mark.stacks
 OLD_TORCH = torch_version() < safe_load.ALLOW_LIST_TORCH
 
 
+def test_one_openmmlab_flavour_is_installed():
+    """The extra of the stack's flavour (``openmmlab`` or ``onedl``, which install the same
+    modules) brought none of the other flavour's distributions."""
+    from importlib.metadata import distributions
+    installed = {d.metadata['Name'].lower().replace('_', '-') for d in distributions()}
+    upstream = {'mmengine', 'mmcv', 'mmsegmentation', 'mmdet'}
+    onedl = {'onedl-mmengine', 'onedl-mmcv', 'onedl-mmsegmentation', 'onedl-mmdetection'}
+    assert upstream <= installed or onedl <= installed, sorted(installed)
+    assert not (upstream & installed and onedl & installed), sorted(installed)
+
+
 @pytest.mark.parametrize('name', config_names())
 def test_every_config_parses_by_path_and_by_name(name):
     by_path = Config.fromfile(config_path(name))

@@ -253,7 +253,7 @@ def _hub_error(name: str, repo_id: str, revision: Optional[str], cache: str,
     return CheckpointDownloadError(
         f'Cannot download checkpoint {name!r}: {reason}. The file expected is {file_name!r} '
         f'(or {HF_HUB_FILES[1]!r}) of the Hugging Face repo {repo_id!r}{at}, looked up in the '
-        f'hub cache {cache}. Fix: where there is network access, run `hf download {repo_id} '
+        f'hub cache {cache}. Where there is network access, run `hf download {repo_id} '
         f'{file_name}{rev}` (`huggingface-cli download` before huggingface_hub 0.34) and copy '
         f'the folder {folder} of that machine\'s hub cache into {cache} (or set HF_HUB_CACHE '
         f'to a cache that has it); or give the local path of the .safetensors or .pth file as '
@@ -310,8 +310,9 @@ def read_checkpoint(filename: str, *, map_location: Any = 'cpu', unsafe_pickle: 
     try:
         return torch.load(filename, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as exc:
-        # 'Unsupported global: GLOBAL x.y' (torch >= 2.4), 'Unsupported class x.y' (older)
-        if weights_only and 'Unsupported' in str(exc):
+        # 'Unsupported global: GLOBAL x.y' (torch >= 2.4), 'Unsupported class x.y' (older);
+        # not 'Unsupported operand', which is a file that is no pickle at all
+        if weights_only and re.search(r'Unsupported (?:global|class)', str(exc)):
             raise _unsafe_error(filename, exc) from exc
         raise _corrupt_error(filename, exc) from exc
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as exc:
