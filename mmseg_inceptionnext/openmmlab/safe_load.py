@@ -190,10 +190,11 @@ def _refusal(filename: str, exc: Exception) -> str:
     message = str(exc)
     mmengine_format = 'HistoryBuffer' in message or 'numpy' in message
     if mmengine_format and torch_version() < ALLOW_LIST_TORCH:
-        why = (f'It is in mmengine\'s own format (numpy objects in its message hub), which torch '
-               f'{torch.__version__} cannot load tensors-only: this needs torch >= 2.6. '
-               f'Checkpoints written with SafeCheckpointHook (which the configs of '
-               f'mmseg_inceptionnext add) load on every torch.')
+        why = (f'It holds numpy objects, as mmengine\'s own format does (its message hub), '
+               f'which torch {torch.__version__} cannot load tensors-only: mmengine\'s format '
+               f'needs torch >= 2.6, where this plugin\'s allow-list admits it. Checkpoints '
+               f'written with SafeCheckpointHook (which the configs of mmseg_inceptionnext add) '
+               f'load on every torch.')
     else:
         why = 'It holds pickled Python objects beyond tensors, which could run code.'
     return (f'Refused to load checkpoint {filename!r}. {why} If the file is yours or otherwise '
