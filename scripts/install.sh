@@ -54,7 +54,8 @@ case "$STACK" in
     VENV="${VENV:-$ROOT/.venvs/onedl}"
     TORCH_VERSION=2.14.1; TORCHVISION_VERSION=0.29.1
     MMCV_DIST=onedl-mmcv; MMCV_VERSION=2.3.6; CXX20=1
-    BUILD_DEPS=("onedl-mmengine==0.10.12")
+    # onedl-mmengine, unlike mmengine, does not install OpenCV, which mmcv imports
+    BUILD_DEPS=("onedl-mmengine==0.10.12" opencv-python)
     EXTRAS="onedl,dev" ;;
   *)
     echo "install.sh: unknown stack '$STACK'; the stacks are: current, classic, onedl" >&2
@@ -144,10 +145,13 @@ if ! have "$MMCV_DIST==$MMCV_VERSION" || ! "$VPY" -c "import mmcv.ops" >/dev/nul
   fi
   log "installing $MMCV_DIST from $WHEELS"
   "${PIP[@]}" install -q --no-deps --force-reinstall "$WHEELS"/$WHEEL_GLOB
-  if ! "$VPY" -c "import mmcv.ops" >/dev/null 2>&1; then
-    "$VPY" -c "import mmcv.ops" 2>&1 | tail -3 >&2 || true
-    rm -f "$WHEELS"/$WHEEL_GLOB
-    log "the cached $MMCV_DIST wheel does not load with torch $TORCH_VERSION (removed): run this again to rebuild it"
+  if ! ERR="$("$VPY" -c "import mmcv.ops" 2>&1)"; then
+    printf '%s\n' "$ERR" | tail -3 >&2
+    if printf '%s' "$ERR" | grep -q 'undefined symbol'; then
+      # compiled against another torch: never serve it again
+      rm -f "$WHEELS"/$WHEEL_GLOB
+      log "the cached $MMCV_DIST wheel does not fit torch $TORCH_VERSION (removed): run this again to rebuild it"
+    fi
     exit 1
   fi
 fi

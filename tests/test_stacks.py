@@ -132,6 +132,22 @@ def test_safe_format_loads_on_every_stack(tmp_path):
     assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
 
 
+def test_safe_format_keeps_multistep_milestones(tmp_path):
+    """MultiStepParamScheduler's Counter, which torch 2.1 refuses, round-trips as a dict."""
+    from collections import Counter
+
+    from mmseg_inceptionnext.openmmlab import SafeCheckpointHook
+    hook = SafeCheckpointHook()
+    ckpt = {'meta': {}, 'param_schedulers': [{'milestones': Counter({8: 1, 11: 1}),
+                                              'gamma': 0.1}]}
+    hook.before_save_checkpoint(None, ckpt)
+    torch.save(ckpt, tmp_path / 'steps.pth')
+    loaded = _load(tmp_path / 'steps.pth')
+    hook.after_load_checkpoint(None, loaded)
+    milestones = loaded['param_schedulers'][0]['milestones']
+    assert type(milestones) is Counter and milestones == Counter({8: 1, 11: 1})
+
+
 def test_mmengine_format_loads_where_torch_has_an_allow_list(tmp_path):
     _mmengine_format(tmp_path / 'stock.pth')
     if OLD_TORCH:

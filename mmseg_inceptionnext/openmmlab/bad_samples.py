@@ -21,6 +21,7 @@ over part of the set is not the metric.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -74,6 +75,31 @@ def describe_failure(step: Callable, results: Dict[str, Any],
     detail = detail.replace(f': {path}', '').replace(path, '')[:160]  # the path is named anyway
     return path, (f'{what} cannot be decoded, the file is probably truncated or corrupt '
                   f'({type(exc).__name__}{": " + detail if detail else ""})')
+
+
+def truncated_jpeg(results: Dict[str, Any]) -> Optional[Problem]:
+    """``(file, reason)`` if the sample's image is a JPEG file cut short, else ``None``.
+
+    OpenCV before 4.11 decodes a truncated JPEG with a warning and fills the missing part with
+    grey, so the loading step succeeds; a JPEG whose last 4 KiB hold no end-of-image marker
+    (``FF D9``, which cannot occur inside the compressed data) is such a file.
+    """
+    path = results.get('img_path')
+    if not isinstance(path, str) or not path.lower().endswith(('.jpg', '.jpeg')):
+        return None
+    try:
+        with open(path, 'rb') as f:
+            if f.read(2) != b'\xff\xd8':
+                return None  # not a JPEG after all: the decoder judged it
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 4096))
+            tail = f.read()
+    except OSError:
+        return None  # not a local file (a file backend's): the decoder judged it
+    if b'\xff\xd9' in tail:
+        return None
+    return path, ('image cannot be decoded, the file is probably truncated or corrupt (the '
+                  'JPEG ends before its end-of-image marker)')
 
 
 def _shape(array: np.ndarray) -> str:
@@ -192,7 +218,8 @@ class BadSampleGuard(BaseTransform):
             if loaded is None:
                 return self._bad(describe_failure(step, results, None))
             results = loaded
-            problem = check_loaded(results, self.num_classes, self.ignore_index)
+            problem = truncated_jpeg(results) if _what(step) == 'image' else None
+            problem = problem or check_loaded(results, self.num_classes, self.ignore_index)
             if problem is not None:
                 return self._bad(problem)
         self._in_a_row = []

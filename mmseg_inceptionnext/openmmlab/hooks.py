@@ -12,7 +12,8 @@ same dropout / drop-path masks as an uninterrupted one.
 from __future__ import annotations
 
 import random
-from typing import Any, Dict
+from collections import Counter
+from typing import Any, Dict, List
 
 import numpy as np
 import torch
@@ -85,6 +86,13 @@ def set_rng_state(state: Dict[str, Any]) -> None:
     random.setstate((p['version'], tuple(p['internal'].tolist()), p['gauss_next']))
 
 
+def _scheduler_states(schedulers: Any) -> List[dict]:
+    """The scheduler state dicts of a checkpoint's ``param_schedulers`` (a list, or a dict of
+    lists with several optimizers)."""
+    groups = schedulers.values() if isinstance(schedulers, dict) else [schedulers or []]
+    return [state for group in groups for state in group if isinstance(state, dict)]
+
+
 @register_hook
 class SafeCheckpointHook(Hook):
     """Write checkpoints that load with ``weights_only=True`` (see module docstring)."""
@@ -95,11 +103,18 @@ class SafeCheckpointHook(Hook):
         if 'message_hub' in checkpoint:
             checkpoint['message_hub'] = encode_message_hub(checkpoint['message_hub'])
         checkpoint['meta'] = _plain(checkpoint.get('meta', {}))
+        if 'param_schedulers' in checkpoint:
+            # MultiStepParamScheduler keeps its milestones in a collections.Counter, which
+            # torch < 2.4's weights-only unpickler refuses: stored as a dict
+            checkpoint['param_schedulers'] = _plain(checkpoint['param_schedulers'])
         checkpoint['rng_state'] = rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if 'message_hub' in checkpoint:
             checkpoint['message_hub'] = decode_message_hub(checkpoint['message_hub'])
+        for state in _scheduler_states(checkpoint.get('param_schedulers')):
+            if isinstance(state.get('milestones'), dict):
+                state['milestones'] = Counter(state['milestones'])
         if getattr(runner, '_resume', False) and 'rng_state' in checkpoint:
             set_rng_state(checkpoint['rng_state'])
 
