@@ -24,7 +24,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 
 import mmseg_inceptionnext  # noqa: F401  (the allow-list, as custom_imports would)
 from mmseg_inceptionnext.openmmlab.safe_load import allowed_globals
-from tests.conftest import load_without_allow_list
+from tests.conftest import Getattr, RunsCode, load_without_allow_list
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -438,33 +438,15 @@ def test_mmengine_checkpoints_load_weights_only(tmp_path):
     assert ckpt['meta']['dataset_meta']['classes'] == ('a', 'b')
 
 
-class _Marker:
-    """Unpickling it would create a file: the proof that code from a checkpoint ran."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.path}', ))
-
-
-class _Getattr:
-    def __init__(self, obj, name):
-        self.obj, self.name = obj, name
-
-    def __reduce__(self):
-        return (getattr, (self.obj, self.name))
-
-
 @pytest.mark.parametrize('payload', ['system', 'object_array', 'masked_array', 'getattr_init',
                                      'getattr_tofile'])
 def test_everything_else_is_still_refused(tmp_path, payload):
     marker = tmp_path / 'ran'
-    evil = dict(system=_Marker(marker),
+    evil = dict(system=RunsCode(marker),
                 object_array=np.array([1, 'a'], dtype=object),
                 masked_array=np.ma.masked_array([1.0, 2.0], mask=[0, 1]),
-                getattr_init=_Getattr(HistoryBuffer, '__init__'),
-                getattr_tofile=_Getattr(np.ndarray, 'tofile'))[payload]
+                getattr_init=Getattr(HistoryBuffer, '__init__'),
+                getattr_tofile=Getattr(np.ndarray, 'tofile'))[payload]
     path = tmp_path / 'evil.pth'
     torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'x': evil}}, path)
     with pytest.raises(pickle.UnpicklingError):

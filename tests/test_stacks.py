@@ -29,7 +29,7 @@ from mmseg_inceptionnext.openmmlab.config_lookup import config_names, config_pat
 from mmseg_inceptionnext.openmmlab.hooks import encode_message_hub
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from mmseg_inceptionnext_startup import PREFIX
-from tests.conftest import TINY_SEG
+from tests.conftest import TINY_SEG, Getattr, RunsCode
 
 pytestmark = pytest.mark.stacks
 
@@ -82,24 +82,6 @@ def test_newer_torch_features_are_refused_by_version():
 
 
 # --- checkpoints mmengine reads ------------------------------------------------------------
-
-class _RunsCode:
-    """Unpickling it would create a file: the proof that code from a checkpoint ran."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.path}', ))
-
-
-class _Getattr:
-    def __init__(self, obj, name):
-        self.obj, self.name = obj, name
-
-    def __reduce__(self):
-        return (getattr, (self.obj, self.name))
-
 
 def _mmengine_format(path):
     """A checkpoint in mmengine's own format: history buffers and numpy scalars."""
@@ -176,7 +158,7 @@ def real_getattr_allowed():
 @pytest.mark.parametrize('payload', ['system', 'getattr_init', 'object_array'])
 def test_code_carrying_checkpoint_is_refused(tmp_path, real_getattr_allowed, payload):
     marker = tmp_path / 'code_ran'
-    evil = dict(system=_RunsCode(marker), getattr_init=_Getattr(HistoryBuffer, '__init__'),
+    evil = dict(system=RunsCode(marker), getattr_init=Getattr(HistoryBuffer, '__init__'),
                 object_array=np.array([1, 'a'], dtype=object))[payload]
     torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': {'x': evil}}, tmp_path / 'evil.pth')
     with pytest.raises(pickle.UnpicklingError, match='Refused to load checkpoint') as info:
@@ -187,7 +169,7 @@ def test_code_carrying_checkpoint_is_refused(tmp_path, real_getattr_allowed, pay
 
 def test_unsafe_loading_only_by_name(tmp_path, monkeypatch):
     marker = tmp_path / 'code_ran'
-    torch.save({'meta': {'x': _RunsCode(marker)}}, tmp_path / 'trusted.pth')
+    torch.save({'meta': {'x': RunsCode(marker)}}, tmp_path / 'trusted.pth')
     monkeypatch.setenv(safe_load.UNSAFE_SWITCH, '1')
     _load(tmp_path / 'trusted.pth')
     assert marker.exists()
@@ -199,7 +181,7 @@ def test_http_checkpoint_comes_from_torch_hub_cache_tensors_only(tmp_path, monke
     torch.save({'state_dict': {'w': torch.ones(3)}}, tmp_path / 'hub/checkpoints/good.pth')
     got = _load('https://example.invalid/models/good.pth')
     assert torch.equal(got['state_dict']['w'], torch.ones(3))
-    torch.save({'meta': _RunsCode(tmp_path / 'ran')}, tmp_path / 'hub/checkpoints/evil.pth')
+    torch.save({'meta': RunsCode(tmp_path / 'ran')}, tmp_path / 'hub/checkpoints/evil.pth')
     with pytest.raises(pickle.UnpicklingError, match='Refused to load checkpoint'):
         _load('https://example.invalid/models/evil.pth')
     assert not (tmp_path / 'ran').exists()

@@ -27,6 +27,7 @@ import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
 from tests import forkserver
+from tests.conftest import RunsCode
 from tests.stock_entry_points import steps_of, stock_tool
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
@@ -153,21 +154,11 @@ def test_stock_train_resumes_our_checkpoint(used):
     assert 'Iter(train) [4/4]' in out and 'Iter(train) [1/4]' not in out
 
 
-class _RunsCode:
-    """Unpickling it would create a file: the proof that code from a checkpoint ran."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.path}', ))
-
-
 def test_pickled_code_is_refused_by_every_entry_point(project):
     root = project['root']
     marker = root / 'code_ran'
     ckpt = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
-    ckpt['meta']['payload'] = _RunsCode(marker)
+    ckpt['meta']['payload'] = RunsCode(marker)
     torch.save(ckpt, root / 'evil.pth')
     out = run(osp.join(HERE, 'stock_entry_points.py'), 'refuse', project['toolbox'],
               project['config'], project['image'], 'evil.pth', cwd=root)
