@@ -122,9 +122,10 @@ WHEELS="$CACHE/wheels/$STACK/torch-$TORCH_VERSION-py$PYV"
 WHEEL_GLOB="${MMCV_DIST//-/_}-$MMCV_VERSION-*.whl"
 if ! have "$MMCV_DIST==$MMCV_VERSION" || ! "$VPY" -c "import mmcv.ops" >/dev/null 2>&1; then
   mkdir -p "$WHEELS"
+  # what mmcv needs to build and to import (mmengine, OpenCV), whether built or cached
+  "${PIP[@]}" install -q "${BUILD_DEPS[@]}" packaging pyyaml addict yapf
   if ! ls "$WHEELS"/$WHEEL_GLOB >/dev/null 2>&1; then
     log "building $MMCV_DIST $MMCV_VERSION with CPU ops for torch $TORCH_VERSION (about 10 minutes, once)"
-    "${PIP[@]}" install -q "${BUILD_DEPS[@]}" packaging pyyaml addict yapf
     (
       if [ "$CXX20" = 1 ]; then
         # torch >= 2.6's headers need C++20 while mmcv's setup forces -std=c++17.
