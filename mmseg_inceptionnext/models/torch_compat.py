@@ -14,8 +14,6 @@ from typing import Iterable, Tuple
 
 import torch
 
-#: The oldest torch the stack matrix tests (docs/stacks.md).
-MIN_TORCH = (2, 1)
 #: The oldest torch whose dynamo ONNX exporter, ``torch.export.Dim.AUTO`` and Inductor freezing
 #: this package's deployment and benchmark forms are tested with.
 MIN_TORCH_DEPLOY = (2, 6)

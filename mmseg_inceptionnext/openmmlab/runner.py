@@ -299,8 +299,8 @@ def _explain_unpickling_errors():
         yield
     except pickle.UnpicklingError as exc:
         raise pickle.UnpicklingError(
-            f'{exc}\n\nThe checkpoint holds pickled Python objects and was refused (torch '
-            f'loads tensors only by default). Checkpoints written by this project\'s tools '
+            f'{exc}\n\nThe checkpoint holds pickled Python objects and was refused (checkpoints '
+            f'load as tensors only, on every torch). Checkpoints written by this project\'s tools '
             f'never need this; if this one is yours or otherwise trusted, rerun with '
             f'--unsafe-pickle.') from None
 

@@ -139,11 +139,16 @@ def allowed_globals() -> Dict[str, str]:
     return {name: reason for name, _, reason in _allowed()}
 
 
+def _allow_list_entries() -> List[Tuple[Callable, str]]:
+    """:func:`allowed_globals` as ``torch.serialization.add_safe_globals`` takes them."""
+    return [(obj, name) for name, obj, _ in _allowed()]
+
+
 def allow_mmengine_checkpoints() -> None:
     """Add the globals of ordinary mmengine checkpoints to torch's process-wide weights-only
     allow-list (idempotent; nothing on torch < 2.6, which has no ``(object, name)`` form)."""
     if torch_version() >= ALLOW_LIST_TORCH:
-        torch.serialization.add_safe_globals([(obj, name) for name, obj, _ in _allowed()])
+        torch.serialization.add_safe_globals(_allow_list_entries())
 
 
 @contextlib.contextmanager
@@ -156,7 +161,7 @@ def _only_our_allow_list() -> Iterator[None]:
         return
     saved = torch.serialization.get_safe_globals()
     torch.serialization.clear_safe_globals()
-    torch.serialization.add_safe_globals([(obj, name) for name, obj, _ in _allowed()])
+    torch.serialization.add_safe_globals(_allow_list_entries())
     try:
         yield
     finally:
