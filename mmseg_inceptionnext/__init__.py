@@ -1,23 +1,18 @@
 """InceptionNeXt and ConvNeSt backbones for MMSegmentation 1.x and MMDetection 3.x.
 
-``import mmseg_inceptionnext`` registers the backbones (and the rest of the OpenMMLab glue,
-:mod:`mmseg_inceptionnext.openmmlab`) in MMSegmentation and MMDetection: at once if OpenMMLab
-is already imported, as in a config's ``custom_imports``; otherwise when it is first imported
-(:mod:`mmseg_inceptionnext.registration`). So ``import mmseg_inceptionnext.models``, the pure
-model code, loads torch and timm and nothing of OpenMMLab.
+Where mmengine and mmcv are installed, ``import mmseg_inceptionnext`` registers everything at
+once (docs/plugin.md lists each change): :mod:`.plugin` (the backbones, the layer-decay
+optimizer constructor, the ``mmseg_inceptionnext::`` config prefix) and :mod:`.safety` (the
+run-safety hooks and transform, weights-only checkpoint loading). Where they are not, it
+imports nothing and :mod:`.models` is the pure-torch code.
 """
-import importlib
+from importlib.util import find_spec
 
-from . import registration
+from mmseg_inceptionnext_startup import config_path
+
 from .version import __version__
 
-registration.register_now_or_later()
+if find_spec('mmengine') is not None and find_spec('mmcv') is not None:
+    from . import plugin, safety  # noqa: F401  (registers in OpenMMLab's registries)
 
-__all__ = ['__version__']
-
-
-def __getattr__(name):
-    # ``mmseg_inceptionnext.openmmlab`` before OpenMMLab is loaded: import the glue now
-    if name == 'openmmlab':
-        return importlib.import_module(registration.GLUE)
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+__all__ = ['__version__', 'config_path']

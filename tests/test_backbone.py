@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from mmseg_inceptionnext.models import InceptionNeXtNet
-from mmseg_inceptionnext.openmmlab import InceptionNeXt
+from mmseg_inceptionnext.plugin import InceptionNeXt
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
 

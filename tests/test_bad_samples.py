@@ -198,7 +198,7 @@ def test_detection_training_skips_bad_images_and_annotations(tmp_path):
 
 
 def _guard(**kwargs):
-    from mmseg_inceptionnext.openmmlab import BadSampleGuard
+    from mmseg_inceptionnext.safety import BadSampleGuard
     pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
                 dict(type='PackSegInputs')]
     return BadSampleGuard(pipeline, **kwargs)
@@ -213,7 +213,7 @@ def _sample(root, index):
 def test_guard_reports_skipped_files_with_the_next_sample_and_refuses_in_evaluation(tmp_path):
     from mmengine.registry import init_default_scope
 
-    from mmseg_inceptionnext.openmmlab.bad_samples import REPORT_KEY, BadSampleError
+    from mmseg_inceptionnext.safety.bad_samples import REPORT_KEY, BadSampleError
     init_default_scope('mmseg')
     root, files = _ade(tmp_path, 'data', bad_labels=1, truncated=2)
     guard = _guard(num_classes=7)
@@ -233,7 +233,7 @@ def test_guard_reports_skipped_files_with_the_next_sample_and_refuses_in_evaluat
 def test_guard_stops_when_every_sample_is_bad(tmp_path):
     from mmengine.registry import init_default_scope
 
-    from mmseg_inceptionnext.openmmlab.bad_samples import BadSampleError
+    from mmseg_inceptionnext.safety.bad_samples import BadSampleError
     init_default_scope('mmseg')
     root, _ = _ade(tmp_path, 'data')
     guard = _guard(max_consecutive=5)
@@ -246,6 +246,6 @@ def test_guard_stops_when_every_sample_is_bad(tmp_path):
 
 @pytest.mark.parametrize('value', [-1, 0.0, 1.0, 1.5, True, 'all'])
 def test_bad_sample_hook_limit_must_be_a_count_or_a_fraction(value):
-    from mmseg_inceptionnext.openmmlab import BadSampleHook
+    from mmseg_inceptionnext.safety import BadSampleHook
     with pytest.raises(ValueError, match='max_skipped must be an int >= 0'):
         BadSampleHook(max_skipped=value)

@@ -15,7 +15,7 @@ from mmseg_inceptionnext.models import (
     read_checkpoint,
     to_backbone_state_dict,
 )
-from mmseg_inceptionnext.openmmlab import InceptionNeXt
+from mmseg_inceptionnext.plugin import InceptionNeXt
 from tests.conftest import randomize_, run_script_here
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)

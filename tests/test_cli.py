@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from mmseg_inceptionnext.cli import COMMANDS, main
-from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
+from mmseg_inceptionnext.plugin.config_names import resolve_config
 from tests import forkserver
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -83,7 +83,7 @@ def test_tools_are_thin_wrappers(tmp_path):
 
 def test_short_run_schedules_follow_one_rule():
     """The demos and the soak shorten a config's schedule through one library function."""
-    from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
+    from mmseg_inceptionnext.runs.short_runs import schedule_options
     poly = schedule_options(30, 'poly')
     assert 'param_scheduler.0.end=3' in poly and 'param_scheduler.1.begin=3' in poly
     assert 'param_scheduler.0.end=40' in schedule_options(4000, 'poly')  # warm-up capped

@@ -15,8 +15,8 @@ import torch
 from mmengine.config import Config
 
 import mmseg_inceptionnext  # noqa: F401
-from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
+from mmseg_inceptionnext.runs.runner import build_model
 from tests import forkserver
 from tests.config_diff import differences, not_covered, settings
 from tests.conftest import assert_baseline_differs_only_in_backbone
@@ -190,7 +190,7 @@ def test_config_builds_and_runs(built):
 def test_optimizer_builds_and_paramwise_keys_match(built):
     from mmengine.optim import build_optim_wrapper
 
-    from mmseg_inceptionnext.openmmlab.optim import check_custom_keys
+    from mmseg_inceptionnext.plugin.optim import check_custom_keys
     path, cfg, model = built
     keys = cfg.optim_wrapper.get('paramwise_cfg', {}).get('custom_keys', {})
     names = [n for n, _ in model.named_parameters()]

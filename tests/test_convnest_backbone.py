@@ -6,7 +6,7 @@ import torch
 from timm.layers import LayerNorm2d
 
 from mmseg_inceptionnext.models import CheckpointError, ConvNeStClassifier
-from mmseg_inceptionnext.openmmlab import ConvNeSt
+from mmseg_inceptionnext.plugin import ConvNeSt
 from tests.conftest import randomize_
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)

@@ -1,11 +1,11 @@
 """The end of a distributed run: the wait for the process group's worker threads
-(``mmseg_inceptionnext.openmmlab.distributed``; the runs themselves: test_distributed.py)."""
+(``mmseg_inceptionnext.safety.distributed``; the runs themselves: test_distributed.py)."""
 import threading
 import time
 
 import torch
 
-from mmseg_inceptionnext.openmmlab.distributed import end_distributed, wait_for_idle_threads
+from mmseg_inceptionnext.safety.distributed import end_distributed, wait_for_idle_threads
 
 
 def test_threads_blocked_on_a_lock_are_idle_at_once():
@@ -50,7 +50,7 @@ def test_a_thread_that_still_works_is_waited_for_until_it_ends_or_the_timeout():
 
 
 def test_without_a_process_group_nothing_happens(monkeypatch):
-    from mmseg_inceptionnext.openmmlab import distributed
+    from mmseg_inceptionnext.safety import distributed
     waits = []
     monkeypatch.setattr(distributed, 'wait_for_idle_threads', waits.append)
     end_distributed()

@@ -79,7 +79,7 @@ def tiny(trained):
     ``(config, checkpoint)``."""
     from mmengine.config import Config
 
-    from mmseg_inceptionnext.openmmlab.runner import build_model
+    from mmseg_inceptionnext.runs.runner import build_model
     tmp = trained[0]
     config = tmp / 'tiny_upernet.py'
     config.write_text(TINY_SEG)
@@ -158,7 +158,7 @@ def test_segmentor_export_reproduces_logits_and_segments_images(trained, tmp_pat
     assert len(written) == 4 and all(osp.isfile(p) for p in written)
     # the graph's segmentation is the PyTorch model's (mmseg's own inference_model)
     from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
-    from mmseg_inceptionnext.openmmlab.inference import (
+    from mmseg_inceptionnext.runs.seg_drawing import (
         list_images,
         load_segmentor,
         predict,

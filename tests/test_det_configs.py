@@ -15,8 +15,8 @@ import torch
 from mmengine.config import Config
 
 import mmseg_inceptionnext  # noqa: F401
-from mmseg_inceptionnext.openmmlab.runner import build_model
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
+from mmseg_inceptionnext.runs.runner import build_model
 from mmseg_inceptionnext.synthetic import make_coco_like
 from tests import forkserver
 from tests.config_diff import differences, not_covered, settings

@@ -134,7 +134,7 @@ def test_amp_overflow_steps_skipped_by_the_loss_scaler_do_not_stop_the_run(tmp_p
                                                                             monkeypatch):
     from mmengine.optim.optimizer import amp_optimizer_wrapper as amp
 
-    from mmseg_inceptionnext.openmmlab import NonFiniteCheckHook
+    from mmseg_inceptionnext.safety import NonFiniteCheckHook
     monkeypatch.setattr(amp, 'is_cuda_available', lambda: True)  # mmengine's wrapper, on a CPU
     model = nn.Linear(1, 1, bias=False)
     nn.init.ones_(model.weight)
@@ -157,8 +157,8 @@ def test_amp_overflow_steps_skipped_by_the_loss_scaler_do_not_stop_the_run(tmp_p
 def test_nan_gradients_stop_or_are_skipped_and_counted(tmp_path):
     from mmengine.optim import OptimWrapper
 
-    from mmseg_inceptionnext.openmmlab import NonFiniteCheckHook
-    from mmseg_inceptionnext.openmmlab.nonfinite import NonFiniteLossError
+    from mmseg_inceptionnext.safety import NonFiniteCheckHook
+    from mmseg_inceptionnext.safety.nonfinite import NonFiniteLossError
     model = nn.Sequential(nn.BatchNorm1d(1), nn.Linear(1, 1))
     wrapper = OptimWrapper(optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
     runner = _runner(tmp_path, model, wrapper)
@@ -183,8 +183,8 @@ def test_nan_arriving_between_checks_is_refused_at_save_time(tmp_path):
     from mmengine.model import BaseModel
     from mmengine.runner import Runner
 
-    from mmseg_inceptionnext.openmmlab import NonFiniteCheckHook, SafeCheckpointHook
-    from mmseg_inceptionnext.openmmlab.nonfinite import NonFiniteCheckpointError
+    from mmseg_inceptionnext.safety import NonFiniteCheckHook, SafeCheckpointHook
+    from mmseg_inceptionnext.safety.nonfinite import NonFiniteCheckpointError
 
     class Toy(BaseModel):
         def __init__(self):
@@ -225,8 +225,8 @@ def test_nan_arriving_between_checks_is_refused_at_save_time(tmp_path):
 
 @pytest.mark.stacks
 def test_a_non_finite_checkpoint_is_not_resumed_or_evaluated(tmp_path):
-    from mmseg_inceptionnext.openmmlab import NonFiniteCheckHook
-    from mmseg_inceptionnext.openmmlab.nonfinite import NonFiniteCheckpointError
+    from mmseg_inceptionnext.safety import NonFiniteCheckHook
+    from mmseg_inceptionnext.safety.nonfinite import NonFiniteCheckpointError
     runner = SimpleNamespace(_load_from='work/iter_8.pth')
     checkpoint = dict(state_dict=dict(w=torch.tensor([1.0, math.nan])))
     with pytest.raises(NonFiniteCheckpointError, match=r"work/iter_8.pth holds NaN or inf in 1 "

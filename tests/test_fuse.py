@@ -8,7 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmseg_inceptionnext.models import InceptionNeXtNet
 from mmseg_inceptionnext.models.fuse import FoldedPadConv2d, fuse_for_inference
-from mmseg_inceptionnext.openmmlab import InceptionNeXt
+from mmseg_inceptionnext.plugin import InceptionNeXt
 from tests.conftest import randomize_
 
 SIZES = [(64, 64), (95, 27)]

@@ -20,7 +20,7 @@ from mmseg_inceptionnext.models import (
     load_backbone_weights,
 )
 from mmseg_inceptionnext.models.convnest import ConvNeStClassifier
-from mmseg_inceptionnext.openmmlab import ConvNeSt, InceptionNeXt
+from mmseg_inceptionnext.plugin import ConvNeSt, InceptionNeXt
 from tests.conftest import randomize_
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)

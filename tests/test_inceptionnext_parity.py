@@ -4,7 +4,7 @@ import timm
 import torch
 
 from mmseg_inceptionnext.models import InceptionNeXtNet, count_macs
-from mmseg_inceptionnext.openmmlab import InceptionNeXt
+from mmseg_inceptionnext.plugin import InceptionNeXt
 from tests.conftest import randomize_
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)

@@ -43,7 +43,7 @@ def test_paper_config_offline_ends_in_one_clear_message(tmp_path):
     start = max(i for i, line in enumerate(lines) if line.startswith('mmseg_inceptionnext.'))
     error = '\n'.join(lines[start:])  # the exception that ends the output
     assert proc.stderr.count('Traceback (most recent call last)') == 1  # no chain of causes
-    assert error.startswith('mmseg_inceptionnext.models.checkpoint.CheckpointDownloadError: '
+    assert error.startswith('mmseg_inceptionnext.models.download.CheckpointDownloadError: '
                             'InceptionNeXt cannot load its pretrained weights: Cannot download '
                             f"checkpoint '{CLOSED}/inceptionnext_tiny.pth': ConnectionRefusedError")
     assert "The file expected there is 'inceptionnext_tiny.pth'" in error
@@ -55,7 +55,7 @@ def test_paper_config_offline_ends_in_one_clear_message(tmp_path):
 
 
 def test_a_download_that_hangs_times_out(tmp_path, monkeypatch):
-    from mmseg_inceptionnext.openmmlab import InceptionNeXt
+    from mmseg_inceptionnext.plugin import InceptionNeXt
     monkeypatch.setenv('TORCH_HOME', str(tmp_path))
     with socket.socket() as server:  # accepts connections (backlog), never answers
         server.bind(('127.0.0.1', 0))
@@ -71,7 +71,7 @@ def test_a_download_that_hangs_times_out(tmp_path, monkeypatch):
 
 
 def test_convnest_missing_local_file_names_both_fixes(tmp_path, monkeypatch):
-    from mmseg_inceptionnext.openmmlab import ConvNeSt
+    from mmseg_inceptionnext.plugin import ConvNeSt
     monkeypatch.chdir(tmp_path)
     model = ConvNeSt(dict(depths=(1, 1, 1, 1), dims=(8, 16, 24, 32)), init_cfg=dict(
         type='Pretrained', checkpoint='checkpoints/convnest_tiny.pth'))

@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 import mmseg_inceptionnext  # noqa: F401
-from mmseg_inceptionnext.openmmlab.optim import STEM, backbone_places, layer_id
+from mmseg_inceptionnext.plugin.optim import STEM, backbone_places, layer_id
 
 ARCH = dict(depths=(1, 2, 2, 1), dims=(8, 16, 24, 32), band_kernel_size=3, branch_ratio=0.25)
 #: Stage 2 with ConvNeXt-T's 9 blocks, where upstream's rule (three blocks an id) applies.
@@ -130,7 +130,7 @@ def test_constructor_rejects_bad_settings():
         with pytest.raises(ValueError, match=error):
             _wrapper(model, **paramwise)
     model.backbone = torch.nn.Conv2d(3, 3, 1)
-    with pytest.raises(TypeError, match='backbone is InceptionNeXt, ConvNeSt or TimmConvNeXt'):
+    with pytest.raises(TypeError, match='InceptionNeXt, ConvNeSt or TimmConvNeXt'):
         _wrapper(model, decay_rate=0.9, num_layers=6)
 
 

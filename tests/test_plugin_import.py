@@ -23,7 +23,7 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
 import mmseg_inceptionnext  # noqa: F401  (the allow-list, as custom_imports would)
-from mmseg_inceptionnext.openmmlab.safe_load import allowed_globals
+from mmseg_inceptionnext.safety.safe_load import allowed_globals
 from tests.conftest import Getattr, RunsCode, load_without_allow_list
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -146,7 +146,7 @@ def check_registered(out, built=False):
     assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
     assert got['prefix'] and set(allowed_globals()) <= set(got['safe'])
     if built:
-        assert got['built'] == 'mmseg_inceptionnext.openmmlab.backbones.InceptionNeXt'
+        assert got['built'] == 'mmseg_inceptionnext.plugin.backbones.InceptionNeXt'
 
 
 @pytest.mark.parametrize('path', sorted(REGISTRATION_PATHS))
@@ -286,7 +286,7 @@ def test_importing_changes_exactly_what_the_readme_lists(tmp_path):
     assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
     assert set(got['safe']) == set(allowed_globals())
     assert got['config'] == ['_get_cfg_path', 'fromfile']
-    loaders = 'mmseg_inceptionnext.openmmlab.safe_load.load_from_'
+    loaders = 'mmseg_inceptionnext.safety.safe_load.load_from_'
     assert got['loaders'] == {'': loaders + 'local', 'http://': loaders + 'http',
                               'https://': loaders + 'http'}
     assert got['unchanged'] == ['environ', 'meta_path', 'path', 'root_logger', 'torch',

@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS as MMSEG_MODELS
 
 import mmseg_inceptionnext  # noqa: F401
-from mmseg_inceptionnext.openmmlab import ConvNeSt, InceptionNeXt
+from mmseg_inceptionnext.plugin import ConvNeSt, InceptionNeXt
 
 
 @pytest.mark.parametrize('registry,scope', [(MMSEG_MODELS, 'mmseg'), (MMDET_MODELS, 'mmdet')])

@@ -4,7 +4,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from mmseg_inceptionnext.openmmlab.reliability import (
+from mmseg_inceptionnext.safety.config_edits import (
     add_testing_safeguards,
     add_training_safeguards,
 )

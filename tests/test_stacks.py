@@ -24,9 +24,9 @@ from mmseg_inceptionnext.models.torch_compat import (
     require_torch,
     torch_version,
 )
-from mmseg_inceptionnext.openmmlab import safe_load
-from mmseg_inceptionnext.openmmlab.config_lookup import config_names, config_path
-from mmseg_inceptionnext.openmmlab.hooks import encode_message_hub
+from mmseg_inceptionnext.plugin.config_names import config_names, config_path
+from mmseg_inceptionnext.safety import safe_load
+from mmseg_inceptionnext.safety.checkpoint_hook import encode_message_hub
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from mmseg_inceptionnext_startup import PREFIX
 from tests.conftest import TINY_SEG, Getattr, RunsCode
@@ -118,7 +118,7 @@ def test_safe_format_keeps_multistep_milestones(tmp_path):
     """MultiStepParamScheduler's Counter, which torch 2.1 refuses, round-trips as a dict."""
     from collections import Counter
 
-    from mmseg_inceptionnext.openmmlab import SafeCheckpointHook
+    from mmseg_inceptionnext.safety import SafeCheckpointHook
     hook = SafeCheckpointHook()
     ckpt = {'meta': {}, 'param_schedulers': [{'milestones': Counter({8: 1, 11: 1}),
                                               'gamma': 0.1}]}

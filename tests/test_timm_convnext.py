@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.models import CheckpointError
 from mmseg_inceptionnext.models.convnext_keys import convnext_to_timm_keys
-from mmseg_inceptionnext.openmmlab import TimmConvNeXt
+from mmseg_inceptionnext.plugin import TimmConvNeXt
 from tests.conftest import randomize_
 
 ATTO_DIMS = (40, 80, 160, 320)

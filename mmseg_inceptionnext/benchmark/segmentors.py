@@ -69,9 +69,9 @@ class _SegmentorRunner(StepRunner):
                  device: torch.device, amp: Optional[str] = None) -> None:
         from mmengine.config import Config
 
-        from .. import openmmlab  # noqa: F401  (registers our backbones, also in a probe child)
+        from .. import plugin, safety  # noqa: F401  (registers)
         from ..deploy.segmentor import SegmentorNetwork
-        from ..openmmlab.runner import build_model
+        from ..runs.runner import build_model
 
         cfg = Config.fromfile(spec.config)
         model_cfg = cfg.model.copy()

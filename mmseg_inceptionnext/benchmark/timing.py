@@ -247,7 +247,7 @@ def _peak_rss_probe(runner_cls: Callable[..., StepRunner], args: tuple, warmup: 
 #: What the memory probes' fork server imports before it forks them: the modules every
 #: benchmarked model is built from (a module that is not installed is left out).
 PROBE_PRELOAD = ('mmseg_inceptionnext.benchmark.backbones',
-                 'mmseg_inceptionnext.benchmark.segmentors', 'mmseg_inceptionnext.openmmlab',
+                 'mmseg_inceptionnext.benchmark.segmentors', 'mmseg_inceptionnext.plugin',
                  'mmseg_inceptionnext.deploy.segmentor', 'mmengine.config', 'mmseg.models',
                  'mmseg.structures')
 

@@ -19,7 +19,7 @@ import argparse
 from dataclasses import replace
 
 from mmseg_inceptionnext import benchmark as bm
-from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
+from mmseg_inceptionnext.plugin.config_names import resolve_config
 
 #: On/off options of ``--segmentor`` runs.
 SEGMENTOR_FLAGS = (

@@ -77,7 +77,7 @@ def train_then_test(config: str, work_dir: str, train_options: List[str],
     seconds = time.time() - start
     with open(os.path.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    from mmseg_inceptionnext.openmmlab.runner import test
+    from mmseg_inceptionnext.runs.runner import test
     metrics = test(config, checkpoint, work_dir=os.path.join(work_dir, 'test'),
                    cfg_options=test_options)
     return checkpoint, metrics, seconds

@@ -12,7 +12,7 @@ def main(argv=None) -> int:
                         help="shell pattern on the name, e.g. 'upernet_*' (default: all)")
     parser.add_argument('--paths', action='store_true', help='print file paths instead')
     args = parser.parse_args(argv)
-    from ..openmmlab.config_lookup import PREFIX, config_names, config_path
+    from ..plugin.config_names import PREFIX, config_names, config_path
     names = [n for n in config_names() if fnmatch.fnmatch(n, args.pattern)]
     for name in names:
         print(config_path(name) if args.paths else f'{PREFIX}{name}')

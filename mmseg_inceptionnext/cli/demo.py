@@ -17,7 +17,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
+from mmseg_inceptionnext.runs.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 from .common import demo_parser, train_then_test
@@ -52,7 +52,7 @@ def main(argv=None):
     checkpoint, metrics, train_seconds = train_then_test(
         args.config, args.work_dir, options, dict(o.split('=', 1) for o in options[:3]), '[demo]')
 
-    from mmseg_inceptionnext.openmmlab.inference import comparison_panel, load_segmentor
+    from mmseg_inceptionnext.runs.seg_drawing import comparison_panel, load_segmentor
     model = load_segmentor(args.config, checkpoint)
     val_images = osp.join(data_root, 'images/validation')
     names = sorted(os.listdir(val_images))[:args.panel_images]

@@ -15,9 +15,9 @@ import os
 import os.path as osp
 import time
 
-from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
-from mmseg_inceptionnext.openmmlab.det_inference import prediction_panel
-from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
+from mmseg_inceptionnext.plugin.config_names import resolve_config
+from mmseg_inceptionnext.runs.det_drawing import prediction_panel
+from mmseg_inceptionnext.runs.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_coco_like
 
 from .common import demo_parser, train_then_test

@@ -80,8 +80,8 @@ def export_segmentor(parser, args) -> int:
     from mmseg_inceptionnext.deploy import compare_outputs
     from mmseg_inceptionnext.deploy.segmentor import SegmentorNetwork
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor as export
-    from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
-    from mmseg_inceptionnext.openmmlab.inference import list_images, load_segmentor, read_rgb
+    from mmseg_inceptionnext.plugin.config_names import resolve_config
+    from mmseg_inceptionnext.runs.seg_drawing import list_images, load_segmentor, read_rgb
     if not args.checkpoint:
         parser.error('--config needs --checkpoint (the trained segmentor)')
     config = resolve_config(args.config)

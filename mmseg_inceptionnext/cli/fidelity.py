@@ -27,8 +27,8 @@ def main(argv=None):
     from mmseg_inceptionnext.benchmark import describe, environment
     from mmseg_inceptionnext.deploy.fidelity import miou_by_form, stage_cosine
     from mmseg_inceptionnext.deploy.segmentor import preprocessing_of
-    from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
-    from mmseg_inceptionnext.openmmlab.inference import list_images, load_segmentor
+    from mmseg_inceptionnext.plugin.config_names import resolve_config
+    from mmseg_inceptionnext.runs.seg_drawing import list_images, load_segmentor
 
     forms = list(dict.fromkeys(['eager'] + args.forms))
     config = resolve_config(args.config)

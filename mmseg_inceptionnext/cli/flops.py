@@ -9,8 +9,8 @@ Defaults follow the papers: UperNet at 512x2048, Semantic FPN at 512x512, detect
 import argparse
 import os.path as osp
 
-from mmseg_inceptionnext.openmmlab.complexity import model_complexity
-from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
+from mmseg_inceptionnext.plugin.config_names import resolve_config
+from mmseg_inceptionnext.runs.complexity import model_complexity
 
 
 def default_shape(config):

@@ -12,7 +12,7 @@ import argparse
 import os
 import tempfile
 
-from mmseg_inceptionnext.openmmlab.inference import list_images
+from mmseg_inceptionnext.runs.seg_drawing import list_images
 
 
 def main(argv=None):
@@ -41,7 +41,7 @@ def main(argv=None):
         if args.int8:
             written = segment_int8(config, checkpoint, files, args)
         else:
-            from mmseg_inceptionnext.openmmlab.inference import load_segmentor, write_overlays
+            from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, write_overlays
             model = load_segmentor(config, checkpoint, args.device)
             written = write_overlays(model, files, args.out_dir, args.opacity)
     for path in written:
@@ -52,7 +52,7 @@ def segment_with_onnx(onnx_file, files, out_dir, opacity):
     from PIL import Image
 
     from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
-    from mmseg_inceptionnext.openmmlab.inference import overlay, read_rgb
+    from mmseg_inceptionnext.runs.seg_drawing import overlay, read_rgb
     segmentor = OnnxSegmentor(onnx_file)
     palette = segmentor.palette
     os.makedirs(out_dir, exist_ok=True)
@@ -71,8 +71,8 @@ def segment_int8(config, checkpoint, files, args):
     from mmengine.config import Config
 
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor
-    from mmseg_inceptionnext.openmmlab.config_lookup import resolve_config
-    from mmseg_inceptionnext.openmmlab.inference import load_segmentor, read_rgb
+    from mmseg_inceptionnext.plugin.config_names import resolve_config
+    from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, read_rgb
     config = resolve_config(config)
     cfg = Config.fromfile(config)
     calibration = list_images(args.calibration) if args.calibration else files[:8]
@@ -85,7 +85,7 @@ def segment_int8(config, checkpoint, files, args):
 
 
 def _fallback_palette(count):
-    from mmseg_inceptionnext.openmmlab.inference import palette_of
+    from mmseg_inceptionnext.runs.seg_drawing import palette_of
     return palette_of(None, count)
 
 

@@ -13,7 +13,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from mmseg_inceptionnext.openmmlab.short_runs import schedule_options
+from mmseg_inceptionnext.runs.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 
 

@@ -5,7 +5,7 @@
 """
 import argparse
 
-from mmseg_inceptionnext.openmmlab.runner import test
+from mmseg_inceptionnext.runs.runner import test
 
 from .common import add_run_arguments, parse_run_args
 

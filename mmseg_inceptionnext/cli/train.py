@@ -7,7 +7,7 @@ Several processes on one machine: ``bash tools/dist_train.sh CONFIG NPROC [args]
 """
 import argparse
 
-from mmseg_inceptionnext.openmmlab.runner import train
+from mmseg_inceptionnext.runs.runner import train
 
 from .common import add_run_arguments, parse_run_args
 

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from ..models.fuse import compile_for_inference, fuse_for_inference
+from ..models.inceptionnext import InceptionNeXtNet
 from .int8 import FIDELITY_IMAGES, calibration_batches, sample_images, to_onnxruntime
 from .segmentor import SegmentorNetwork, preprocessing_of
 
@@ -23,8 +24,7 @@ FORMS = ('eager', 'fused', 'compiled', 'onnx', 'int8')
 
 
 def _fusable(backbone: nn.Module) -> bool:
-    return hasattr(backbone, 'stem') and hasattr(backbone, 'stages') and \
-        type(backbone).__name__.startswith('InceptionNeXt')
+    return isinstance(backbone, InceptionNeXtNet)
 
 
 class _PerShape:
@@ -146,13 +146,13 @@ def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
 
     from mmengine.model import revert_sync_batchnorm
 
-    from ..openmmlab.inference import read_rgb
-    from ..openmmlab.runner import (
+    from ..runs.runner import (
         build_runner,
         load_config,
         prepare_cpu_distributed,
         use_safe_checkpoints,
     )
+    from ..runs.seg_drawing import read_rgb
 
     cfg = load_config(config, work_dir=work_dir or tempfile.mkdtemp(prefix='fidelity_'))
     cfg.load_from = checkpoint
@@ -185,7 +185,7 @@ def _training_images(cfg, limit: int) -> List[str]:
     """The first ``limit`` image files of the config's training split."""
     import os.path as osp
 
-    from ..openmmlab.inference import list_images
+    from ..runs.seg_drawing import list_images
     dataset = cfg.train_dataloader.dataset
     while 'dataset' in dataset and 'data_prefix' not in dataset:  # wrappers
         dataset = dataset.dataset

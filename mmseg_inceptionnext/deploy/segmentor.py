@@ -68,7 +68,7 @@ def export_segmentor(model: nn.Module, cfg, out: str, *, shape: Tuple[int, int],
     """Write ``model`` (a loaded segmentor, eval mode) to ``out`` and open it in ONNX Runtime.
 
     Args:
-        model: The segmentor, weights loaded (:func:`~mmseg_inceptionnext.openmmlab.inference.
+        model: The segmentor, weights loaded (:func:`~mmseg_inceptionnext.runs.seg_drawing.
             load_segmentor`).
         cfg: Its config (for normalisation, test resize, classes).
         out: The ONNX file to write.

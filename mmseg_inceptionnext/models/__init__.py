@@ -9,9 +9,6 @@ from .base import (
                    trunc_normal_init,
 )
 from .checkpoint import (
-                   DEFAULT_DOWNLOAD_TIMEOUT,
-                   CheckpointDownloadError,
-                   CheckpointError,
                    check_state_dict,
                    extract_state_dict,
                    load_backbone_weights,
@@ -19,6 +16,7 @@ from .checkpoint import (
                    to_backbone_state_dict,
 )
 from .complexity import count_macs, count_params
+from .contract import Backbone, require_backbone
 from .convnest import (
                    CONVNEST_ARCHS,
                    ConvNeStBlock,
@@ -26,6 +24,7 @@ from .convnest import (
                    ConvNeStNet,
                    resolve_convnest_arch,
 )
+from .download import DEFAULT_DOWNLOAD_TIMEOUT, CheckpointDownloadError, CheckpointError
 from .fuse import compile_for_inference, fuse_for_inference, to_channels_last
 from .inceptionnext import (
                    INCEPTIONNEXT_ARCHS,
@@ -39,7 +38,8 @@ from .inceptionnext import (
 BACKBONE_NETS = {'inceptionnext': InceptionNeXtNet, 'convnest': ConvNeStNet}
 
 __all__ = [
-    'BACKBONE_NETS', 'NUM_STAGES', 'PadConv2d', 'Stage', 'StagedBackbone', 'drop_path_rates',
+    'BACKBONE_NETS', 'Backbone', 'require_backbone', 'NUM_STAGES', 'PadConv2d', 'Stage',
+    'StagedBackbone', 'drop_path_rates',
     'resolve_out_indices', 'trunc_normal_init', 'CheckpointError', 'CheckpointDownloadError',
     'DEFAULT_DOWNLOAD_TIMEOUT', 'check_state_dict',
     'extract_state_dict', 'load_backbone_weights', 'read_checkpoint', 'to_backbone_state_dict',

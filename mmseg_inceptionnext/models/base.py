@@ -287,6 +287,10 @@ class StagedBackbone(OutputNorms, nn.Module):
         self._init_outputs(out_indices, out_norm_layer)
         self.apply(trunc_normal_init)
 
+    def stage_modules(self) -> List[nn.Module]:
+        """The stem, then the stages (the :class:`~.contract.Backbone` contract)."""
+        return [self.stem, *self.stages]
+
     def set_grad_checkpointing(self, enable: bool = True) -> None:
         """Recompute each block's activations in the backward pass to save memory."""
         for stage in self.stages:

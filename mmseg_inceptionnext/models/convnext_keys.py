@@ -3,7 +3,7 @@ installed timm offers, the key conversion of the official facebookresearch relea
 timm's names, and the ConvNeXt family's key conversion for the shared loader
 (:func:`mmseg_inceptionnext.models.checkpoint.load_backbone_weights`). Pure code on torch and
 timm (no OpenMMLab): the OpenMMLab backbone is
-:class:`mmseg_inceptionnext.openmmlab.timm_convnext.TimmConvNeXt`."""
+:class:`mmseg_inceptionnext.plugin.timm_convnext.TimmConvNeXt`."""
 from __future__ import annotations
 
 import re

@@ -31,6 +31,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .base import PadConv2d
+from .inceptionnext import InceptionNeXtNet
 from .torch_compat import MIN_TORCH_DEPLOY, require_torch
 
 #: Attribute set on a model once :func:`fuse_for_inference` has run.
@@ -149,16 +150,14 @@ def fuse_for_inference(model: nn.Module) -> nn.Module:
         raise RuntimeError(f'{type(model).__name__} is in training mode: BatchNorm uses '
                            f'batch statistics there and cannot be folded. Call model.eval() '
                            f'before fuse_for_inference(model).')
-    if not hasattr(model, 'stem') or not hasattr(model, 'stages'):
-        raise TypeError(f'fuse_for_inference expects an InceptionNeXt backbone with `stem` '
-                        f'and `stages`, got {type(model).__name__}.')
+    if not isinstance(model, InceptionNeXtNet):
+        raise TypeError(f'fuse_for_inference expects an InceptionNeXt backbone '
+                        f'(InceptionNeXtNet or the registered InceptionNeXt), got '
+                        f'{type(model).__name__}.')
     _fold_stem(model.stem)
     for stage in model.stages:
         _fold_downsample(stage.downsample)
         for block in stage.blocks:
-            if not hasattr(block, 'mlp') or not hasattr(block, 'gamma'):
-                raise TypeError(f'fuse_for_inference expects MetaNeXt blocks, got '
-                                f'{type(block).__name__}.')
             _fold_block(block)
     setattr(model, FUSED_FLAG, True)
     return model

@@ -27,11 +27,6 @@ def registries(kind: str = 'MODELS') -> List[Registry]:
     return found
 
 
-def model_registries() -> List[Registry]:
-    """The ``MODELS`` registries of the installed toolboxes (mmseg, mmdet)."""
-    return registries('MODELS')
-
-
 def register_backbone(cls: Type[T]) -> Type[T]:
     """Class decorator: register ``cls`` under its own name in every model registry.
 

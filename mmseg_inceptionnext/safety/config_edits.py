@@ -27,13 +27,13 @@ def add_custom_hook(cfg: Config, hook: dict) -> None:
         cfg.custom_hooks = hooks + [hook]
 
 
-def _dataset_cfgs(dataset: Any) -> Iterator[dict]:
+def dataset_cfgs(dataset: Any) -> Iterator[dict]:
     """A dataset config and those inside its wrappers (``dataset``, ``datasets``)."""
     if not isinstance(dataset, dict):
         return
     yield dataset
     for inner in [dataset.get('dataset')] + list(dataset.get('datasets') or []):
-        yield from _dataset_cfgs(inner)
+        yield from dataset_cfgs(inner)
 
 
 def _label_range(cfg: Config) -> dict:
@@ -49,7 +49,7 @@ def guard_training_pipelines(cfg: Config) -> None:
     """Wrap in ``BadSampleGuard`` each training pipeline that loads files and ends in a
     ``Pack*`` step (not, e.g., the loading-only inner pipeline of a Mosaic dataset)."""
     loader = cfg.get('train_dataloader') or {}
-    for dataset in _dataset_cfgs(loader.get('dataset')):
+    for dataset in dataset_cfgs(loader.get('dataset')):
         steps = list(dataset.get('pipeline') or [])
         types = [str(s.get('type')) if isinstance(s, dict) else '' for s in steps]
         if types and GUARD not in types and types[-1].startswith('Pack') \

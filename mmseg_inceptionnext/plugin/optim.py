@@ -38,6 +38,7 @@ from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
 from ..models import NUM_STAGES
+from ..models.contract import require_backbone
 from .registry import registries
 
 DECAY_TYPES = ('layer_wise', 'stage_wise')
@@ -112,11 +113,8 @@ class StagedLRDecayOptimizerConstructor(DefaultOptimWrapperConstructor):
     def add_params(self, params: List[dict], module: nn.Module, **kwargs) -> None:
         decay_rate, decay_type, num_layers, custom = self._settings()
         keys = sorted(custom, key=lambda k: (-len(k), k))
-        backbone = getattr(module, 'backbone', None)
-        if not callable(getattr(backbone, 'stage_modules', None)):
-            raise TypeError(f'StagedLRDecayOptimizerConstructor needs a model whose backbone '
-                            f'is InceptionNeXt, ConvNeSt or TimmConvNeXt (a backbone with '
-                            f'stage_modules()), got {type(backbone).__name__}.')
+        backbone = require_backbone(getattr(module, 'backbone', None),
+                                    'StagedLRDecayOptimizerConstructor (model.backbone)')
         places, depths = backbone_places(backbone)
         if len(depths) != NUM_STAGES and decay_type == 'layer_wise':
             raise ValueError(f'layer_wise decay needs all {NUM_STAGES} backbone stages; this '

@@ -14,7 +14,7 @@ In training (``on_bad='skip'``) the wrapper then returns ``None``, and mmengine'
 ``max_refetch``; mmcv's ``LoadImageFromFile(ignore_empty=True)`` relies on the same one, but
 silently). What was skipped rides to the main process in the metainfo of the next sample
 the wrapper delivers (key ``skipped_samples``), whatever the number of dataloader workers;
-:class:`~mmseg_inceptionnext.openmmlab.bad_sample_hook.BadSampleHook` warns once per file,
+:class:`~mmseg_inceptionnext.safety.bad_sample_hook.BadSampleHook` warns once per file,
 counts across processes and stops the run above a limit. In validation and testing
 (``on_bad='raise'``) the same problems raise :class:`BadSampleError` naming the file: a metric
 over part of the set is not the metric.
@@ -28,7 +28,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 from mmengine.logging import print_log
 
-from .registry import register_transform
+from ..plugin.registry import register_transform
 
 #: Metainfo key of a delivered sample listing ``(file, reason)`` of the samples skipped before.
 REPORT_KEY = 'skipped_samples'

@@ -219,7 +219,7 @@ def load_from_local(filename: str, map_location: Any = None) -> Any:
 def load_from_http(filename: str, map_location: Any = None) -> Any:
     """mmengine's loader for ``http(s)://`` URLs: downloaded once into torch hub's cache (as
     mmengine does; a timeout and a clear message offline), then :func:`load_from_local`."""
-    from ..models.checkpoint import download_checkpoint
+    from ..models.download import download_checkpoint
     return load_from_local(download_checkpoint(filename), map_location)
 
 

@@ -15,15 +15,16 @@ import contextlib
 import os
 import os.path as osp
 import pickle
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from .distributed import end_distributed, prepare_cpu_distributed
-from .optim import check_custom_keys
-from .reliability import add_testing_safeguards, add_training_safeguards
+from ..plugin.optim import check_custom_keys
+from ..safety.checkpoint_io import resume_checkpoint
+from ..safety.config_edits import add_testing_safeguards, add_training_safeguards, dataset_cfgs
+from ..safety.distributed import end_distributed, prepare_cpu_distributed
 
 _TOOLBOXES = ('mmseg', 'mmdet')
 
@@ -82,7 +83,7 @@ def load_config(config: str, *, work_dir: Optional[str] = None,
     Returns:
         The config.
     """
-    from .config_lookup import resolve_config
+    from ..plugin.config_names import resolve_config
     config = resolve_config(config)
     cfg = Config.fromfile(config)
     if cfg_options:
@@ -96,16 +97,6 @@ def load_config(config: str, *, work_dir: Optional[str] = None,
     return cfg
 
 
-def _data_roots(dataset: Any) -> List[str]:
-    """``data_root`` of a dataset config, looking inside wrappers (Repeat/Concat...)."""
-    if not isinstance(dataset, dict):
-        return []
-    roots = [dataset['data_root']] if dataset.get('data_root') else []
-    for inner in [dataset.get('dataset')] + list(dataset.get('datasets') or []):
-        roots += _data_roots(inner)
-    return roots
-
-
 def check_data_roots(cfg: Config, loaders: Sequence[str]) -> None:
     """Fail before the run starts if a dataloader's ``data_root`` does not exist.
 
@@ -113,46 +104,14 @@ def check_data_roots(cfg: Config, loaders: Sequence[str]) -> None:
         FileNotFoundError: Naming the loader, the path and where to read about data.
     """
     for loader in loaders:
-        for root in _data_roots((cfg.get(loader) or {}).get('dataset')):
+        for root in [d['data_root'] for d in dataset_cfgs((cfg.get(loader) or {}).get('dataset'))
+                     if d.get('data_root')]:
             if not osp.isdir(root):
                 raise FileNotFoundError(
                     f'{loader}.dataset.data_root {root!r} does not exist (working directory: '
                     f'{os.getcwd()}). Prepare the dataset there as the README\'s "Data" '
                     f'section describes, or point the config at it with --cfg-options '
                     f'{loader}.dataset.data_root=/path/to/dataset.')
-
-
-def is_complete_checkpoint(path: str) -> bool:
-    """Whether ``path`` is a whole ``torch.save`` file (zip with its central directory and
-    intact members), not one cut short by a killed process."""
-    import zipfile
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.testzip() is None
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def latest_complete_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint ``--resume`` should use: mmengine's ``last_checkpoint`` if that file is
-    complete, else the newest complete ``iter_*.pth`` / ``epoch_*.pth`` in ``work_dir``."""
-    import glob
-    import re
-
-    from mmengine.logging import print_log
-    from mmengine.runner.checkpoint import find_latest_checkpoint
-    latest = find_latest_checkpoint(work_dir) if osp.isdir(work_dir) else None
-    if latest and is_complete_checkpoint(latest):
-        return latest
-    candidates = sorted(glob.glob(osp.join(work_dir, '*_*.pth')),
-                        key=lambda p: int((re.findall(r'_(\d+)\.pth$', p) or ['-1'])[0]),
-                        reverse=True)
-    found = next((p for p in candidates if is_complete_checkpoint(p)), None)
-    if latest or found:
-        print_log(f'{latest or "last_checkpoint"} is missing or incomplete (the run was probably '
-                  f'killed while saving); resuming from {found}.', logger='current',
-                  level=30)
-    return found
 
 
 def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
@@ -234,7 +193,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         enable_amp(cfg)
     if resume == 'auto':
         # like mmengine's auto-resume, but never from a checkpoint cut short by a kill
-        cfg.resume, cfg.load_from = True, latest_complete_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = True, resume_checkpoint(cfg.work_dir, warn=True)
     elif resume is not None:
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')

@@ -16,8 +16,8 @@ from typing import Any, Dict, Iterator, List, Union
 from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
 
+from ..plugin.registry import register_hook
 from .bad_samples import REPORT_KEY, BadSampleGuard, Problem, is_loading_step
-from .registry import register_hook
 
 _INFO_KEY = 'bad_samples'
 

@@ -29,7 +29,7 @@ def load_segmentor(config: str, checkpoint: str, device: str = 'cpu'):
     from mmengine.model import revert_sync_batchnorm
     from mmseg.apis import init_model
 
-    from .config_lookup import resolve_config
+    from ..plugin.config_names import resolve_config
     config = resolve_config(config)
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'Checkpoint file {checkpoint!r} does not exist.')

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import math
-import os.path as osp
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -27,7 +26,8 @@ from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 
 from ..models.torch_compat import max_abs
-from .registry import register_hook
+from ..plugin.registry import register_hook
+from .checkpoint_io import resume_checkpoint
 
 _TRAINED_STATE = ('state_dict', 'optimizer', 'ema_state_dict')
 
@@ -57,17 +57,6 @@ def nonfinite_entries(obj: Any, prefix: str = '') -> List[str]:
 def nonfinite_trained_state(checkpoint: dict) -> List[str]:
     """Names of the non-finite tensors in a checkpoint's weights, optimizer and EMA state."""
     return [name for key in _TRAINED_STATE for name in nonfinite_entries(checkpoint.get(key), key)]
-
-
-def last_good_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint mmengine's ``last_checkpoint`` file names, if it exists. Every
-    checkpoint a run with this hook writes is finite, so this is the last good one."""
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(marker):
-        return None
-    with open(marker) as f:
-        path = f.read().strip()
-    return path if path and osp.isfile(path) else None
 
 
 def _optimizers(optim_wrapper: Any) -> List[torch.optim.Optimizer]:
@@ -201,7 +190,7 @@ class NonFiniteCheckHook(Hook):
         return text
 
     def _advice(self, runner) -> str:
-        good = last_good_checkpoint(runner.work_dir)
+        good = resume_checkpoint(runner.work_dir)
         where = (f'The last good checkpoint is {good}; no checkpoint was written after the '
                  f'divergence.' if good else 'No checkpoint had been written yet.')
         return (f' {where} The run diverged: lower the learning rate (optim_wrapper.optimizer.lr),'
@@ -226,7 +215,7 @@ class NonFiniteCheckHook(Hook):
         if not bad:
             return
         if saving:
-            good = last_good_checkpoint(runner.work_dir)
+            good = resume_checkpoint(runner.work_dir)
             step = (checkpoint.get('meta') or {}).get('iter', runner.iter)
             message = (
                 f'Refusing to save a checkpoint at iteration {step}: {len(bad)} entries hold '

@@ -23,7 +23,8 @@ from ..models import (
     InceptionNeXtNet,
     load_backbone_weights,
 )
-from ..models.checkpoint import HF_HUB_PREFIX
+from ..models.contract import require_backbone
+from ..models.download import HF_HUB_PREFIX
 from .registry import register_backbone, register_norm_layers
 
 register_norm_layers()
@@ -69,10 +70,6 @@ class FrozenStagesMixin:
     frozen_stages: int = -1
     norm_eval: bool = False
 
-    def stage_modules(self) -> List[nn.Module]:
-        """The stem, then the four stages."""
-        return [self.stem, *self.stages]
-
     def _set_freezing(self, frozen_stages: int, norm_eval: bool) -> None:
         if not isinstance(frozen_stages, int) or not -1 <= frozen_stages <= NUM_STAGES:
             raise ValueError(f'frozen_stages must be an int in [-1, {NUM_STAGES}] (-1: train '
@@ -116,6 +113,7 @@ class OpenMMLabBackboneMixin(FrozenStagesMixin):
 
     def _setup_openmmlab(self, *, frozen_stages: int, norm_eval: bool, with_cp: bool,
                          init_cfg: Optional[Union[ConfigType, List[ConfigType]]]) -> None:
+        require_backbone(self, type(self).__name__)
         check_init_cfg(init_cfg)
         self.init_cfg = init_cfg
         self.with_cp = with_cp

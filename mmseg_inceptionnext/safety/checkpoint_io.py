@@ -25,6 +25,8 @@ import errno
 import glob
 import os
 import os.path as osp
+import re
+import zipfile
 from typing import Dict, List, Optional, Union
 
 from mmengine.fileio.backends import LocalBackend, register_backend
@@ -37,18 +39,53 @@ class CheckpointWriteError(OSError):
     """A checkpoint that could not be written; nothing was replaced or deleted."""
 
 
-def previous_checkpoint(directory: str, exclude: str = '') -> Optional[str]:
-    """The checkpoint a resume would use in ``directory``: the one its ``last_checkpoint``
-    file names, else the newest ``*.pth`` (other than ``exclude``)."""
-    marker = osp.join(directory, 'last_checkpoint')
+def is_complete_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a whole ``torch.save`` file (zip with its central directory and
+    intact members), not one cut short by a killed process."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _iteration(path: str) -> int:
+    found = re.findall(r'_(\d+)\.pth$', path)
+    return int(found[0]) if found else -1
+
+
+def resume_checkpoint(work_dir: str, *, exclude: str = '', warn: bool = False) -> Optional[str]:
+    """The checkpoint ``--resume`` continues from in ``work_dir``: the one mmengine's
+    ``last_checkpoint`` file names if that file is complete, else the newest complete
+    ``iter_*.pth`` / ``epoch_*.pth``; never ``exclude`` (the file being written).
+
+    Args:
+        work_dir: The run's work directory.
+        exclude: A checkpoint to leave out.
+        warn: Log when the named checkpoint is missing or incomplete and another is used.
+
+    Returns:
+        The path, or None if the directory holds no complete checkpoint.
+    """
+    def usable(path):
+        return osp.isfile(path) and osp.abspath(path) != osp.abspath(exclude) \
+            and is_complete_checkpoint(path)
+
+    named = None
+    marker = osp.join(work_dir, 'last_checkpoint')
     if osp.isfile(marker):
         with open(marker) as f:
-            named = f.read().strip()
-        if named and osp.isfile(named) and osp.abspath(named) != osp.abspath(exclude):
-            return named
-    found = [p for p in glob.glob(osp.join(directory, '*.pth'))
-             if osp.abspath(p) != osp.abspath(exclude)]
-    return max(found, key=osp.getmtime) if found else None
+            named = f.read().strip() or None
+    if named and usable(named):
+        return named
+    candidates = sorted(glob.glob(osp.join(work_dir, '*.pth')),
+                        key=lambda p: (_iteration(p), osp.getmtime(p)), reverse=True)
+    found = next((p for p in candidates if usable(p)), None)
+    if warn and named and found:
+        from mmengine.logging import print_log
+        print_log(f'{named} is missing or incomplete (the run was probably killed while '
+                  f'saving); resuming from {found}.', logger='current', level=30)
+    return found
 
 
 def atomic_write(data: bytes, filepath: str) -> None:
@@ -75,7 +112,7 @@ def atomic_write(data: bytes, filepath: str) -> None:
 
 def _write_error(filepath: str, directory: str, exc: OSError) -> str:
     code = errno.errorcode.get(exc.errno, '') if exc.errno else ''
-    previous = previous_checkpoint(directory, exclude=filepath)
+    previous = resume_checkpoint(directory, exclude=filepath)
     kept = (f'{previous} is whole, and --resume continues from it' if previous
             else 'no earlier checkpoint exists in that directory')
     return (f'Could not write checkpoint {filepath!r}: {exc.strerror or exc}'
