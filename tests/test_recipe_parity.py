@@ -5,10 +5,11 @@ The COCO configs follow ConvNeXt's 3x recipes as MMDetection ships them
 ``convnext/cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py``), the
 ConvNeSt UperNet configs ConvNeXt's UperNet recipe as MMSegmentation ships it
 (``convnext/convnext-tiny_upernet_8xb2-amp-160k_ade20k-512x512.py``). Both sides are resolved
-by mmengine and compared setting by setting (every key the runner and the stock tools read);
-each config lists, in a comment block headed "Differences from", every key where it differs
-and why. The test fails on a difference the comment does not list, and on a listed key that
-no longer differs.
+by mmengine and compared setting by setting (every key the runner and the stock tools read).
+``docs/recipes.md`` has a section per compared config, headed by its file name, that names
+the upstream file and lists, as ``- `key`: why`` bullets, every key where ours differs. The
+test fails on a difference the page does not list, and on a listed key that no longer
+differs.
 """
 import os.path as osp
 import re
@@ -36,20 +37,57 @@ PAIRS = {
     'cascade_mask_rcnn_convnest_t_fpn_3x_coco.py': CASCADE,
     'upernet_convnest_t_ade20k.py': UPERNET,
 }
-LISTED = re.compile(r'^# - ([\w.\[\]]+): \S')
+RECIPES = osp.join(ROOT, 'docs', 'recipes.md')
+HEADING = re.compile(r'^#+ `([\w/]+\.py)`\s*$')
+LISTED = re.compile(r'^- `([\w.\[\]]+)`: \S')
+UPSTREAM = re.compile(r'`(convnext/[\w.-]+\.py)`')
 
 
-def listed_differences(path):
-    """The keys a config's "Differences from" comment block lists."""
-    keys, inside = [], False
-    for line in open(path):
-        if line.startswith('# Differences from'):
-            inside = True
-        elif inside and LISTED.match(line):
-            keys.append(LISTED.match(line).group(1))
-        elif inside and not line.startswith('#   '):
-            inside = False
-    return keys
+def documented_differences(text):
+    """``{config name: (upstream files named, [listed keys])}`` from the sections of
+    docs/recipes.md headed by a config's file name in backquotes; a section runs to the next
+    heading."""
+    sections, name = {}, None
+    for line in text.splitlines():
+        if line.startswith('#'):
+            match = HEADING.match(line)
+            name = match.group(1) if match else None
+            if name:
+                assert name not in sections, f'two sections for {name}'
+                sections[name] = ([], [])
+        elif name:
+            sections[name][0].extend(UPSTREAM.findall(line))
+            if LISTED.match(line):
+                sections[name][1].append(LISTED.match(line).group(1))
+    return sections
+
+
+def listed_differences(name):
+    """The keys docs/recipes.md lists as different from upstream for ``name``."""
+    with open(RECIPES) as f:
+        return documented_differences(f.read()).get(name, ([], []))[1]
+
+
+def test_the_page_documents_exactly_the_compared_configs():
+    with open(RECIPES) as f:
+        sections = documented_differences(f.read())
+    listing = {name for name, (_, keys) in sections.items() if keys}
+    assert listing == set(PAIRS), 'sections with a list of differences: ' + str(sorted(listing))
+    for name, upstream in PAIRS.items():
+        named = set(sections[name][0])
+        assert named == {'convnext/' + osp.basename(upstream)}, (name, named)
+
+
+def test_documented_differences_reads_only_config_sections():
+    text = '\n'.join([
+        '# Title', '- `not_a_config_section`: ignored',
+        '## `a.py`', 'Follows `convnext/up.py` and differs in:', '',
+        '- `model.backbone`: ours', '  continued', '- `tta_pipeline[1]`: x', '-`bad`: x',
+        '### Notes', '- `model.neck`: not under a config heading',
+        '### `baselines/b.py`', '- `custom_hooks`: y'])
+    assert documented_differences(text) == {
+        'a.py': (['convnext/up.py'], ['model.backbone', 'tta_pipeline[1]']),
+        'baselines/b.py': ([], ['custom_hooks'])}
 
 
 @pytest.mark.parametrize('name', sorted(PAIRS))
@@ -60,12 +98,12 @@ def test_differences_from_the_upstream_recipe_are_the_listed_ones(name, monkeypa
     # upstream's custom_imports names mmpretrain, which this project does not install
     theirs = settings(PAIRS[name], import_custom_modules=False)
     differ = differences(ours, theirs)
-    listed = listed_differences(osp.join(ROOT, 'configs', name))
-    assert listed, f'{name} has no "Differences from" comment block'
+    listed = listed_differences(name)
+    assert listed, f'{name} has no list of differences in docs/recipes.md'
     unlisted = [f'{k}: ours {ours.get(k, UNSET)!r}, theirs {theirs.get(k, UNSET)!r}'
                 for k in not_covered(differ, listed)]
     stale = [key for key in listed if not any(covers(key, k) for k in differ)]
-    assert not unlisted, f'{name}: differences its comment does not list:\n' + '\n'.join(unlisted)
+    assert not unlisted, f'{name}: differences recipes.md does not list:\n' + '\n'.join(unlisted)
     assert not stale, f'{name}: listed as different but equal to upstream: {stale}'
 
 
