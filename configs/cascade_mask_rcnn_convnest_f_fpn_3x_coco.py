@@ -1,7 +1,6 @@
 # Cascade Mask R-CNN + FPN + ConvNeSt-F on COCO, 3x: the recipe of
-# cascade_mask_rcnn_convnest_t_fpn_3x_coco.py with the femto backbone.
-# Drop path 0.1: ours, the floor of our rule (halve per size step below T, at least 0.1);
-# see mmseg_inceptionnext/recipes.py.
+# cascade_mask_rcnn_convnest_t_fpn_3x_coco.py (ConvNeXt's 3x) with the femto backbone.
+# Drop path 0.1: ours, T's 0.4 halved per size step below T, at least 0.1.
 _base_ = [
     './_base_/models/cascade_mask_rcnn.py',
     './_base_/backbones/convnest.py',

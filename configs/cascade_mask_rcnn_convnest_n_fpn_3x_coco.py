@@ -1,7 +1,6 @@
 # Cascade Mask R-CNN + FPN + ConvNeSt-N on COCO, 3x: the recipe of
-# cascade_mask_rcnn_convnest_t_fpn_3x_coco.py with the nano backbone.
-# Drop path 0.2: ours, half the T rate for about half the parameters;
-# see mmseg_inceptionnext/recipes.py.
+# cascade_mask_rcnn_convnest_t_fpn_3x_coco.py (ConvNeXt's 3x) with the nano backbone.
+# Drop path 0.2: ours, T's 0.4 halved for about half the parameters.
 _base_ = [
     './_base_/models/cascade_mask_rcnn.py',
     './_base_/backbones/convnest.py',

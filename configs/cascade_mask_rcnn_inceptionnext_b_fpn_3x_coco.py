@@ -1,6 +1,6 @@
 # Cascade Mask R-CNN + FPN + InceptionNeXt-B on COCO, 3x: the recipe of
-# cascade_mask_rcnn_inceptionnext_t_fpn_3x_coco.py with the base backbone.
-# Drop path 0.7: ours, ConvNeXt-B's rate on COCO (same size class, 87M parameters).
+# cascade_mask_rcnn_inceptionnext_t_fpn_3x_coco.py (ConvNeXt's 3x) with the base backbone.
+# Drop path 0.7: ours, ConvNeXt-B's COCO rate (same size class, 87M parameters).
 _base_ = [
     './_base_/models/cascade_mask_rcnn.py',
     './_base_/backbones/inceptionnext.py',

@@ -1,6 +1,6 @@
 # Cascade Mask R-CNN + FPN + InceptionNeXt-S on COCO, 3x: the recipe of
-# cascade_mask_rcnn_inceptionnext_t_fpn_3x_coco.py with the small backbone.
-# Drop path 0.6: ours, ConvNeXt-S's rate on COCO (same size class, 50M parameters).
+# cascade_mask_rcnn_inceptionnext_t_fpn_3x_coco.py (ConvNeXt's 3x) with the small backbone.
+# Drop path 0.6: ours, ConvNeXt-S's COCO rate (same size class, 50M parameters).
 _base_ = [
     './_base_/models/cascade_mask_rcnn.py',
     './_base_/backbones/inceptionnext.py',

@@ -1,7 +1,6 @@
-# Semantic FPN + InceptionNeXt-T on ADE20K, 40k iterations, with the recipe the InceptionNeXt
-# paper takes from PVT / PoolFormer: 512x512 crops, batch 32 (8 GPUs x 4), AdamW lr 2e-4,
-# weight decay 1e-4, poly decay (power 0.9). Drop path 0.1 (paper, Table 10).
-# Paper's result, not ours: 43.1 mIoU (multi-scale). Multi-scale + flip test: tools/test.py --tta
+# Semantic FPN + InceptionNeXt-T on ADE20K, 40k iterations, 512x512 crops, batch 32 (8 GPUs x 4).
+# Recipe: the InceptionNeXt paper's, i.e. PVT's / PoolFormer's FPN recipe (docs/recipes.md).
+# Drop path 0.1 (paper, Table 10).
 _base_ = [
     './_base_/models/fpn.py',
     './_base_/backbones/inceptionnext.py',

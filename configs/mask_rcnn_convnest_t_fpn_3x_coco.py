@@ -1,30 +1,6 @@
-# Mask R-CNN + FPN + ConvNeSt-T on COCO, 3x schedule. The ConvNeSt paper trains
-# this detector with ConvNeXt's 3x recipe (its result, not ours: Mask R-CNN 47.3 box AP / 42.1
-# mask AP, Cascade 51.0 / 44.1), so this is that recipe, as in
-# mask_rcnn_inceptionnext_t_fpn_3x_coco.py (mmdet's convnext/
-# mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py):
-# multi-scale training, short side 480..800, AdamW lr 1e-4, weight decay 0.05 (none on 1-D
-# parameters), 36 epochs with lr steps at 27 and 33, batch 16 (8 GPUs x 2), mixed precision.
-# The backbone keeps ConvNeSt's own channels-first LayerNorms (the paper's design, and the
-# parameters a classification checkpoint holds) and adds one on each returned stage, as
-# ConvNeXt does for detection; SyncBN would not load LayerNorm weights.
-# Drop path 0.4: ours (the paper gives none for dense prediction), ConvNeXt-T's COCO rate for
-# a backbone of the same size class (27M parameters); see mmseg_inceptionnext/recipes.py.
-#
-# Differences from MMDetection's
-#   convnext/mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py,
-#   key by key (any other fails tests/test_recipe_parity.py):
-# - custom_imports: registers this package (upstream imports mmpretrain for its ConvNeXt).
-# - model.backbone: ConvNeSt-T (channels-first LayerNorms, one on each returned stage) with its own
-#   checkpoint, instead of mmpretrain's ConvNeXt-T.
-# - optim_wrapper.constructor: this package's StagedLRDecayOptimizerConstructor: the same
-#   paramwise_cfg and, on ConvNeXt, the same learning rates as upstream's, which accepts only
-#   ConvNeXt (tests/test_optim.py).
-# - train_dataloader.dataset.pipeline: upstream's very transforms, inside BadSampleGuard (bad
-#   samples skipped and counted; tests/test_recipe_parity.py checks the transforms).
-# - custom_hooks: BadSampleHook, NonFiniteCheckHook, SafeCheckpointHook (README "Reliability").
-# - default_hooks.checkpoint.backend_args: checkpoints written atomically.
-# - model.neck.in_channels: the backbone's widths.
+# Mask R-CNN + FPN + ConvNeSt-T on COCO, 3x: the paper's (ConvNeXt's) recipe, MMDetection's
+#   convnext/mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py
+# Drop path 0.4: ours, ConvNeXt-T's rate (same size class). Differences: docs/recipes.md.
 _base_ = [
     './_base_/models/mask_rcnn.py',
     './_base_/backbones/convnest.py',

@@ -1,6 +1,6 @@
 # Mask R-CNN + FPN + InceptionNeXt-B on COCO, 3x: the recipe of
-# mask_rcnn_inceptionnext_t_fpn_3x_coco.py with the base backbone.
-# Drop path 0.7: ours, ConvNeXt-B's rate on COCO (same size class, 87M parameters).
+# mask_rcnn_inceptionnext_t_fpn_3x_coco.py (ConvNeXt's 3x) with the base backbone.
+# Drop path 0.7: ours, ConvNeXt-B's COCO rate (same size class, 87M parameters).
 _base_ = [
     './_base_/models/mask_rcnn.py',
     './_base_/backbones/inceptionnext.py',

@@ -1,6 +1,6 @@
 # Mask R-CNN + FPN + InceptionNeXt-S on COCO, 3x: the recipe of
-# mask_rcnn_inceptionnext_t_fpn_3x_coco.py with the small backbone.
-# Drop path 0.6: ours, ConvNeXt-S's rate on COCO (same size class, 50M parameters).
+# mask_rcnn_inceptionnext_t_fpn_3x_coco.py (ConvNeXt's 3x) with the small backbone.
+# Drop path 0.6: ours, ConvNeXt-S's COCO rate (same size class, 50M parameters).
 _base_ = [
     './_base_/models/mask_rcnn.py',
     './_base_/backbones/inceptionnext.py',

@@ -1,9 +1,6 @@
-# Mask R-CNN + FPN + InceptionNeXt-T on COCO, 1x schedule: mmdet's 1x (single-scale training at
-# 1333x800, 12 epochs, lr steps at 8 and 11, 500-iteration warm-up) with the optimizer of
-# mask_rcnn_inceptionnext_t_fpn_3x_coco.py (AdamW lr 1e-4, weight decay 0.05, batch 16, mixed
-# precision). A shorter, cheaper run for comparisons, not a paper setting.
-# Drop path 0.4, as in the 3x config (one rate per backbone and detector in
-# mmseg_inceptionnext/recipes.py), so 1x and 3x runs differ only in schedule and augmentation.
+# Mask R-CNN + FPN + InceptionNeXt-T on COCO, 1x schedule (12 epochs, single scale), batch 16:
+# MMDetection's 1x with the optimizer of ConvNeXt's 3x recipe, a cheaper run for comparisons.
+# Drop path 0.4: the 3x config's, so that the two differ only in schedule and augmentation.
 _base_ = [
     './_base_/models/mask_rcnn.py',
     './_base_/backbones/inceptionnext.py',

@@ -1,8 +1,6 @@
 # UperNet + ConvNeSt-A on ADE20K, 160k iterations: the recipe of
-# upernet_convnest_t_ade20k.py with the atto backbone.
-# Drop path 0.1 (our choice: small models underfit rather than overfit;
-# see recipes.py).
-# No paper result is quoted for this size.
+# upernet_convnest_t_ade20k.py (ConvNeXt's, as the ConvNeSt paper) with the atto backbone.
+# Drop path 0.1: ours; models this small underfit rather than overfit.
 _base_ = [
     './_base_/models/upernet.py',
     './_base_/backbones/convnest.py',

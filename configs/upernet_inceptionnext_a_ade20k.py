@@ -1,7 +1,6 @@
 # UperNet + InceptionNeXt-A on ADE20K, 160k iterations: the recipe of
-# upernet_inceptionnext_t_ade20k.py with the atto backbone.
-# Drop path 0.1 (our choice: one size step below T's 0.2; see recipes.py).
-# The paper reports no atto segmentation result.
+# upernet_inceptionnext_t_ade20k.py (the InceptionNeXt paper's) with the atto backbone.
+# Drop path 0.1: ours, one size step below T's 0.2 (the paper gives none for atto).
 _base_ = [
     './_base_/models/upernet.py',
     './_base_/backbones/inceptionnext.py',

@@ -1,7 +1,6 @@
 # UperNet + InceptionNeXt-B on ADE20K, 160k iterations: the recipe of
-# upernet_inceptionnext_t_ade20k.py with the base backbone.
+# upernet_inceptionnext_t_ade20k.py (the InceptionNeXt paper's) with the base backbone.
 # Drop path 0.4 (paper, Table 10).
-# Paper's result, not ours: 50.6 mIoU (multi-scale).
 _base_ = [
     './_base_/models/upernet.py',
     './_base_/backbones/inceptionnext.py',

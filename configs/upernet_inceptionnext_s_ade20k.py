@@ -1,7 +1,6 @@
 # UperNet + InceptionNeXt-S on ADE20K, 160k iterations: the recipe of
-# upernet_inceptionnext_t_ade20k.py with the small backbone.
+# upernet_inceptionnext_t_ade20k.py (the InceptionNeXt paper's) with the small backbone.
 # Drop path 0.3 (paper, Table 10).
-# Paper's result, not ours: 50.0 mIoU (multi-scale).
 _base_ = [
     './_base_/models/upernet.py',
     './_base_/backbones/inceptionnext.py',

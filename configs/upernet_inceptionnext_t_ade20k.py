@@ -1,8 +1,6 @@
-# UperNet + InceptionNeXt-T on ADE20K, 160k iterations, with the InceptionNeXt paper's recipe
-# (Swin's): 512x512 crops, batch 16 (8 GPUs x 2), AdamW lr 6e-5, betas (0.9, 0.999), weight
-# decay 0.01 (none on norms), linear warm-up over 1500 iterations then poly decay (power 1.0).
-# Drop path 0.2 (paper, Table 10; mmseg_inceptionnext/recipes.py).
-# Paper's result, not ours: 47.9 mIoU (multi-scale). Multi-scale + flip test: tools/test.py --tta
+# UperNet + InceptionNeXt-T on ADE20K, 160k iterations, 512x512 crops, batch 16 (8 GPUs x 2).
+# Recipe: the InceptionNeXt paper's, i.e. Swin's UperNet recipe (docs/recipes.md).
+# Drop path 0.2 (paper, Table 10).
 _base_ = [
     './_base_/models/upernet.py',
     './_base_/backbones/inceptionnext.py',

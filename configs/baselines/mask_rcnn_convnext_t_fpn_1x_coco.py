@@ -1,11 +1,6 @@
-# Baseline for speed / accuracy comparisons: Mask R-CNN + FPN + ConvNeXt-T (timm's
-# implementation, through the TimmConvNeXt backbone) on COCO, 1x schedule, with exactly the
-# heads, data, schedule and optimizer of ../mask_rcnn_inceptionnext_t_fpn_1x_coco.py (the same
-# bases: mmdet's 1x, AdamW lr 1e-4, weight decay 0.05, layer-wise lr decay 0.95); only the
-# backbone differs (tests/test_det_configs.py checks it).
-# Drop path 0.4: ConvNeXt-T's own Mask R-CNN 3x rate, kept for 1x as the InceptionNeXt config
-# does (mmseg_inceptionnext/recipes.py). The ConvNeXt paper reports 3x only (46.2 box AP /
-# 41.7 mask AP, with its own recipe); there is no 1x number to compare with.
+# Baseline: Mask R-CNN + FPN + ConvNeXt-T (timm's, through TimmConvNeXt) on COCO, 1x schedule.
+# Recipe: exactly that of ../mask_rcnn_inceptionnext_t_fpn_1x_coco.py (same bases); only the
+# backbone differs. Drop path 0.4: ConvNeXt-T's own Mask R-CNN 3x rate, kept for 1x.
 _base_ = [
     '../_base_/models/mask_rcnn.py',
     '../_base_/backbones/convnext.py',

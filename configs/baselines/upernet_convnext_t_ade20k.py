@@ -1,12 +1,6 @@
-# Baseline for speed / accuracy comparisons: UperNet + ConvNeXt-T (timm's implementation, through
-# the TimmConvNeXt backbone) on ADE20K with exactly the heads, data, schedule and optimizer of
-# ../upernet_inceptionnext_t_ade20k.py (the same bases: 160k iterations, AdamW lr 6e-5, weight
-# decay 0.01, none on 'norm' parameters); only the backbone differs (tests/test_configs.py
-# checks it). The 'norm' key still matches parameters (the blocks' LayerNorms and the output
-# norms), so the paramwise_cfg applies unchanged.
-# Drop path 0.4: ConvNeXt-T's own UperNet rate (mmseg_inceptionnext/recipes.py).
-# ConvNeXt paper's result with its own recipe (AdamW lr 1e-4, stage-wise lr decay; ConvNeSt's
-# UperNet configs use that one), not ours: 46.0 / 46.7 mIoU (single / multi-scale).
+# Baseline: UperNet + ConvNeXt-T (timm's, through TimmConvNeXt) on ADE20K, 160k iterations.
+# Recipe: exactly that of ../upernet_inceptionnext_t_ade20k.py (same bases); only the backbone
+# differs. Drop path 0.4: ConvNeXt-T's own UperNet rate.
 _base_ = [
     '../_base_/models/upernet.py',
     '../_base_/backbones/convnext.py',

@@ -1,11 +1,6 @@
-# The detection demo: Mask R-CNN + FPN + InceptionNeXt on the small synthetic COCO-layout dataset
-# that `python tools/demo_det.py` writes (6 classes of shapes, non-overlapping, polygon masks),
-# trained from scratch on a CPU in a few minutes. It stands on the bases of the paper-recipe
-# config (../mask_rcnn_inceptionnext_t_fpn_3x_coco.py) and differs from it only in data, size
-# (atto backbone, 64-channel FPN and heads, 128x128 images, small anchors, fewer sampled
-# anchors / RoIs / proposals) and schedule (iteration-based, plain fp32 AdamW with a
-# from-scratch learning rate, no multi-scale augmentation); tests/test_det_configs.py checks
-# that.
+# Demo: Mask R-CNN + FPN + InceptionNeXt-A trained from scratch on a CPU, on the synthetic
+# COCO-layout data of `python tools/demo_det.py`. Recipe: the bases of the paper-recipe config
+# ../mask_rcnn_inceptionnext_t_fpn_3x_coco.py, scaled down. Drop path 0.0 (a short run).
 _base_ = [
     '../_base_/models/mask_rcnn.py',
     '../_base_/backbones/inceptionnext.py',
@@ -57,8 +52,7 @@ test_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 dataset = dict(type='CocoDataset', data_root=data_root, metainfo=metainfo)
-# Bad training samples are skipped and counted (BadSampleGuard + BadSampleHook, README
-# "Reliability"); the recipe's hooks and checkpoint backend are inherited.
+# this pipeline replaces the base's guarded one, so it is guarded here again
 train_dataloader = dict(
     batch_size=4,
     num_workers=1,

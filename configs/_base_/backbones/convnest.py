@@ -1,14 +1,6 @@
-# The ConvNeSt backbone of every ConvNeSt config, and where its ImageNet weights are.
-# Norms: ConvNeSt's own channels-first LayerNorms (the paper's design, and the parameters a
-# classification checkpoint holds; SyncBN would not load them), and one on each returned stage
-# as ConvNeXt's dense-prediction backbones have. A leaf takes it as
-# `backbone=dict(_base_.backbone, arch=..., drop_path_rate=..., init_cfg=...)` with
-# `checkpoint=f'{_base_.ckpt_dir}/convnest_<arch>.pth'`.
-#
-# Pretrained weights: no official ConvNeSt weights exist (there is no official code either).
-# Train or convert your own ImageNet checkpoint (key layout in docs/convnest.md), put
-# convnest_*.pth in ./checkpoints or in the directory named by the environment variable
-# CONVNEST_CKPT_DIR, or pass --cfg-options model.backbone.init_cfg.checkpoint=/path/to/file.pth.
+# The ConvNeSt backbone: channels-first LayerNorms, one on each returned stage. No official
+# weights exist: put your convnest_<arch>.pth (key layout: docs/convnest.md) in ./checkpoints
+# or in $CONVNEST_CKPT_DIR.
 ckpt_dir = '{{$CONVNEST_CKPT_DIR:checkpoints}}'
 backbone = dict(
     type='ConvNeSt',

@@ -1,11 +1,5 @@
-# ADE20K as MMSegmentation's base defines it, plus what every ADE20K config of this package
-# adds to it:
-# - the training pipeline wrapped in BadSampleGuard (README "Reliability": a bad training
-#   sample is skipped and counted instead of ending the run; BadSampleHook in the model bases);
-# - validation and test one image at a time;
-# - multi-scale (0.5..1.75) + flip test-time augmentation (`tools/test.py --tta`). Unlike
-#   mmseg's ADE20K base, labels are loaded with reduce_zero_label=True, as for single-scale
-#   testing; without it mIoU is computed on shifted labels.
+# ADE20K as mmseg's base, with the training pipeline in BadSampleGuard, validation at batch 1
+# and multi-scale + flip test-time augmentation (tools/test.py --tta).
 _base_ = 'mmseg::_base_/datasets/ade20k.py'
 train_dataloader = dict(
     dataset=dict(pipeline=[
@@ -24,6 +18,7 @@ tta_pipeline = [
                 dict(type='RandomFlip', prob=0.0, direction='horizontal'),
                 dict(type='RandomFlip', prob=1.0, direction='horizontal'),
             ],
+            # as in single-scale testing (mmseg's base omits it: mIoU on shifted labels)
             [dict(type='LoadAnnotations', reduce_zero_label=True)],
             [dict(type='PackSegInputs')],
         ]),

@@ -1,9 +1,5 @@
-# COCO instance segmentation as MMDetection's base defines it, with ConvNeXt's multi-scale
-# training (from DETR / Sparse R-CNN: either resize the short side to one of 480..800, or
-# resize to 400..600, crop 384..600 and resize to 480..800), the training pipeline wrapped in
-# BadSampleGuard (README "Reliability": a bad training sample is skipped and counted instead
-# of ending the run; BadSampleHook in the model bases). The 3x COCO configs of this package
-# share it.
+# COCO instance segmentation with ConvNeXt's multi-scale training (from DETR / Sparse R-CNN),
+# the training pipeline in BadSampleGuard (3x).
 _base_ = 'mmdet::_base_/datasets/coco_instance.py'
 scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333), (608, 1333), (640, 1333),
           (672, 1333), (704, 1333), (736, 1333), (768, 1333), (800, 1333)]

@@ -1,16 +1,6 @@
-# Cascade Mask R-CNN with FPN (the model only): MMDetection's own Cascade Mask R-CNN base
-# with its ResNet backbone removed and, as in ConvNeXt's COCO recipe, each of the three
-# stages' box heads a "4conv1fc" head (4 shared 3x3 convs with SyncBN, one 1024-d fc)
-# regressing decoded boxes with a GIoU loss; mmengine reverts SyncBN to BN when not
-# distributed. The backbone returns all four stages; its type and settings come from a
-# backbone base (_base_/backbones/) and the leaf config. The neck's in_channels are `dims`,
-# the widths of InceptionNeXt-T and -S and of ConvNeXt-T, in place of the ResNet-50 widths of
-# MMDetection's base; a leaf with another backbone sets both `dims` and model.neck.in_channels.
-# Besides the model it switches this package on: its registration (custom_imports) and its
-# reliability hooks (README "Reliability": BadSampleHook reports the samples the dataset base's
-# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run, SafeCheckpointHook writes
-# checkpoints that load tensors-only on every torch), whatever dataset and recipe
-# a config takes with it.
+# Cascade Mask R-CNN + FPN (model only): mmdet's base without its backbone, with ConvNeXt's
+# 4conv1fc GIoU box heads; `dims` are the widths of InceptionNeXt-T/S and ConvNeXt-T.
+# It also registers this package and its reliability hooks.
 _base_ = 'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py'
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),

@@ -1,13 +1,5 @@
-# Semantic FPN as in PVT's / PoolFormer's ADE20K recipe (the model only): FPN with 256
-# channels, FPNHead with 128 channels, SyncBN in the head (mmengine reverts it to BN when not
-# distributed). The backbone returns all four stages; its type and settings come from a
-# backbone base (_base_/backbones/) and the leaf config, and the leaf also sets
-# the neck's in_channels (the backbone's widths; it has no default here).
-# Besides the model it switches this package on: its registration (custom_imports) and its
-# reliability hooks (README "Reliability": BadSampleHook reports the samples the dataset base's
-# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run, SafeCheckpointHook writes
-# checkpoints that load tensors-only on every torch), whatever dataset and recipe
-# a config takes with it.
+# Semantic FPN (model only) as in PVT's / PoolFormer's ADE20K recipe; the leaf sets the backbone
+# and the neck's in_channels. It also registers this package and its reliability hooks.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
                 dict(type='SafeCheckpointHook')]

@@ -1,14 +1,5 @@
-# UperNet as in Swin's and ConvNeXt's ADE20K recipes (the model only): UPerHead with 512
-# channels and pool scales (1, 2, 3, 6), an auxiliary FCNHead on stage 2 (256 channels, loss
-# weight 0.4), SyncBN in the heads (mmengine reverts it to BN when not distributed). The
-# backbone returns all four stages; its type and settings come from a backbone base
-# (_base_/backbones/) and the leaf config, and the leaf also sets
-# the heads' in_channels (the backbone's widths; they have no default here).
-# Besides the model it switches this package on: its registration (custom_imports) and its
-# reliability hooks (README "Reliability": BadSampleHook reports the samples the dataset base's
-# BadSampleGuard skips, NonFiniteCheckHook stops a diverging run, SafeCheckpointHook writes
-# checkpoints that load tensors-only on every torch), whatever dataset and recipe
-# a config takes with it.
+# UperNet (model only) as in Swin's and ConvNeXt's ADE20K recipes; the leaf sets the backbone and
+# the heads' in_channels. It also registers this package and its reliability hooks.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
                 dict(type='SafeCheckpointHook')]

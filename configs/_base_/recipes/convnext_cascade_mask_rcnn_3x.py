@@ -1,16 +1,10 @@
-# ConvNeXt's 3x training recipe for Cascade Mask R-CNN on COCO (MMDetection's
-# convnext/cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py): as
-# convnext_mask_rcnn_3x.py but AdamW lr 2e-4 and layer-wise lr decay 0.7 (num_layers 6; 12
-# for S and B sizes: the leaves set it). Batch 16 (8 GPUs x 2, MMDetection's COCO base).
-#
-# Reliability (README): as in convnext_mask_rcnn_3x.py, checkpoints written atomically (the
-# hooks come with the model base).
+# ConvNeXt's Cascade Mask R-CNN 3x schedule and optimizer, as in MMDetection's convnext config.
 _base_ = ['mmdet::_base_/schedules/schedule_1x.py', 'mmdet::_base_/default_runtime.py']
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
     type='AmpOptimWrapper',
     optimizer=dict(type='AdamW', lr=2e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    constructor='StagedLRDecayOptimizerConstructor',
+    constructor='StagedLRDecayOptimizerConstructor',  # upstream's accepts only ConvNeXt
     paramwise_cfg=dict(decay_rate=0.7, decay_type='layer_wise', num_layers=6))
 max_epochs = 36
 train_cfg = dict(max_epochs=max_epochs)

@@ -1,10 +1,4 @@
-# The training recipe the InceptionNeXt paper uses for Semantic FPN on ADE20K (PVT's /
-# PoolFormer's): AdamW lr 2e-4, weight decay 1e-4, poly decay (power 0.9) over 40k
-# iterations, on MMSegmentation's 40k schedule and default runtime. Batch 32 (8 GPUs x 4,
-# MMSegmentation's ADE20K base).
-#
-# Reliability (README): as in swin_upernet_160k.py, checkpoints written atomically (the hooks
-# come with the model base).
+# PVT's / PoolFormer's Semantic FPN schedule and optimizer, as the InceptionNeXt paper's.
 _base_ = ['mmseg::_base_/schedules/schedule_40k.py', 'mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     _delete_=True,  # replaces the base schedule's SGD
