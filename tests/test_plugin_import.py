@@ -1,14 +1,12 @@
-"""What the plugin changes in a process: when importing it registers (at once, or once
-OpenMMLab is imported), the registrations, the start-up hook that lets stock mmengine read
-``mmseg_inceptionnext::`` bases, and the weights-only allow-list for mmengine checkpoints;
-all checked against the README's list ("What importing the plugin changes").
+"""What the plugin changes in a process: the registrations (all made by ``import
+mmseg_inceptionnext`` where OpenMMLab is installed), the start-up hook that lets stock mmengine
+read ``mmseg_inceptionnext::`` bases, and the weights-only allow-list for mmengine checkpoints;
+all checked against the list of docs/plugin.md ("What importing the plugin changes").
 
 Import and start-up behaviour is checked in fresh interpreters (subprocesses), as a stock
 tool starts.
 """
 import glob
-import importlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -42,7 +40,7 @@ OPENMMLAB = ('mmengine', 'mmcv', 'mmseg', 'mmdet', 'mmpretrain')
 
 
 def _readme():
-    with open(osp.join(ROOT, 'README.md')) as f:
+    with open(osp.join(ROOT, 'docs', 'plugin.md')) as f:
         return f.read()
 
 
@@ -64,30 +62,27 @@ def readme_registrations():
     return listed
 
 
-def test_models_import_loads_nothing_of_openmmlab(tmp_path):
-    """With OpenMMLab installed, ``import mmseg_inceptionnext.models`` (which runs the
-    package's ``__init__``) and using the model code load no module of OpenMMLab (start-up
-    hook on, as installed); the registration waits for OpenMMLab's first import."""
-    assert all(importlib.util.find_spec(name) for name in OPENMMLAB[:4])  # installed here
+def test_models_import_without_openmmlab(tmp_path):
+    """Where mmengine and mmcv are not installed (blocked here through ``sys.modules``),
+    the package and its pure-torch models import and run with torch and timm alone."""
     code = ('import json, sys, torch\n'
+            f'for name in {OPENMMLAB!r}:\n'
+            '    sys.modules[name] = None  # as if not installed: find_spec answers None\n'
             'from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet\n'
             'InceptionNeXtNet("atto").eval()(torch.randn(1, 3, 32, 32))\n'
-            'from mmseg_inceptionnext import registration\n'
-            f'print(json.dumps([sorted(m for m in sys.modules if m.split(".")[0] in '
-            f'{OPENMMLAB!r}), "mmseg_inceptionnext.openmmlab" in sys.modules, '
-            'registration.pending()]))')
+            'ConvNeStNet("atto").eval()(torch.randn(1, 3, 32, 32))\n'
+            'print(json.dumps(sorted(m for m in sys.modules if m.startswith("mmseg_inceptionnext.")'
+            ' and m.split(".")[1] in ("plugin", "safety", "runs"))))')
     rc, out, err = _python(code, tmp_path)
     assert rc == 0, err[-3000:]
-    assert json.loads(out) == [[], False, True]
+    assert json.loads(out) == []
 
 
 #: Printed by every registration scenario: what is registered where (objects of this package
 #: or of timm), read before anything here imports a registry (which would register).
 REGISTERED = '''
 import json, sys
-from_glue = 'mmseg_inceptionnext.openmmlab' in sys.modules
-registration = sys.modules.get('mmseg_inceptionnext.registration')
-waiting = registration is not None and registration.pending()
+from_plugin = 'mmseg_inceptionnext.plugin' in sys.modules
 import importlib, torch
 from mmengine.config import Config
 from mmengine.fileio.backends import registry_utils
@@ -107,7 +102,7 @@ for module in ('mmengine.registry', 'mmseg.registry', 'mmdet.registry'):
 found['mmengine.fileio.backends'] = sorted(
     k for k, v in registry_utils.backends.items() if ours(v))
 print('RESULT ' + json.dumps(dict(
-    glue=from_glue, waiting=waiting, registered=found, built=globals().get('built'),
+    plugin=from_plugin, registered=found, built=globals().get('built'),
     prefix=getattr(Config._get_cfg_path, '_mmseg_inceptionnext', False),
     safe=[e[1] for e in torch.serialization.get_safe_globals() if isinstance(e, tuple)])))
 '''
@@ -121,16 +116,13 @@ REGISTRATION_PATHS = {
     # the import patches Config): registers at once, OpenMMLab being loaded
     'custom_imports': _CONFIG.format("custom_imports = dict(imports=['mmseg_inceptionnext'], "
                                      "allow_failed_imports=False)\n"),
-    # the plugin first: registered when the OpenMMLab import has finished
+    # the plugin first: it imports what it registers into
     'plugin, then mmseg': 'import mmseg_inceptionnext\nfrom mmseg.registry import MODELS\n'
                           + _BUILD,
     'models, then mmdet.apis': 'import mmseg_inceptionnext.models\n'
                                'from mmdet.apis import init_detector\n'
                                'from mmdet.registry import MODELS\n' + _BUILD,
-    # mmengine is executed inside mmcv's initialisation: registering waits for mmcv's end
     'plugin, then mmcv': 'import mmseg_inceptionnext\nimport mmcv\nassert mmcv.imread\n',
-    # the glue by attribute, OpenMMLab not loaded: imports it, which registers
-    'openmmlab attribute': 'import mmseg_inceptionnext\nmmseg_inceptionnext.openmmlab\n',
 }
 # Elsewhere in this file: OpenMMLab then the plugin (test_importing_changes_exactly_...),
 # the plugin then mmengine (test_startup_hook_switched_off), a config by name through the
@@ -140,9 +132,9 @@ REGISTRATION_PATHS = {
 
 def check_registered(out, built=False):
     """Assert what :data:`REGISTERED` printed: the README's registrations, the prefix and the
-    allow-list, all made by the code before it (nothing waiting)."""
+    allow-list, all made by the code before it."""
     got = json.loads(re.search(r'^RESULT (.*)$', out, flags=re.M).group(1))
-    assert got['glue'] and not got['waiting']
+    assert got['plugin']
     assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
     assert got['prefix'] and set(allowed_globals()) <= set(got['safe'])
     if built:
@@ -158,69 +150,42 @@ def test_every_registration_path_registers_what_the_readme_lists(tmp_path, path)
     check_registered(out, built='MODELS.build' in REGISTRATION_PATHS[path])
 
 
-def test_a_failed_late_registration_warns(tmp_path):
-    """An OpenMMLab package that fails while the plugin registers late (here an mmdet that
-    refuses the installed mmcv, as a version check does) costs a warning, not the user's own
-    import; importing the glue explicitly raises the error."""
+def test_a_broken_toolbox_costs_a_warning(tmp_path):
+    """An installed toolbox that fails to import (here an mmdet that refuses the installed
+    mmcv, as its version check does) costs a warning naming it and the error; the plugin
+    registers in the other toolbox and the user's import succeeds."""
     fake = tmp_path / 'fake' / 'mmdet'
     fake.mkdir(parents=True)
     (fake / '__init__.py').write_text("raise AssertionError('MMCV==2.1.0 is incompatible')\n")
     code = ('import sys, warnings\n'
             "sys.path.insert(0, 'fake')\n"
-            'import mmseg_inceptionnext\n'
             'with warnings.catch_warnings(record=True) as caught:\n'
             '    warnings.simplefilter("always")\n'
-            '    import mmcv\n'
-            'print(mmcv.imread.__name__, mmseg_inceptionnext.registration.pending())\n'
-            'print([str(w.message) for w in caught if w.category is RuntimeWarning])\n'
-            'import mmseg_inceptionnext.openmmlab\n')
+            '    import mmseg_inceptionnext\n'
+            'from mmseg.registry import MODELS\n'
+            "print(MODELS.module_dict['InceptionNeXt'].__name__)\n"
+            'print([str(w.message) for w in caught if w.category is RuntimeWarning])\n')
     rc, out, err = _python(code, tmp_path)
-    assert rc != 0 and 'AssertionError: MMCV==2.1.0 is incompatible' in err, err[-3000:]
+    assert rc == 0, err[-3000:]
     first, warned = out.splitlines()
-    assert first == 'imread False'
-    assert 'mmseg_inceptionnext could not register its modules in OpenMMLab (AssertionError: ' \
-           'MMCV==2.1.0 is incompatible); `import mmseg_inceptionnext.openmmlab` shows' in warned
+    assert first == 'InceptionNeXt'
+    assert "mmdet is installed but cannot be imported (AssertionError: MMCV==2.1.0 is " \
+           "incompatible)" in warned and 'import mmdet' in warned
 
 
-def test_exec_wrapping_touches_only_the_module_asked_for(tmp_path, monkeypatch):
-    """``spec_running_after`` (both finders' mechanism) on a zip importer, whose one loader
-    serves every module of the zip: only the module asked for runs the wrapper, once, and
-    the loader is left as it was."""
-    import zipfile
-
-    from mmseg_inceptionnext_startup import spec_running_after
-    archive = tmp_path / 'mods.zip'
-    with zipfile.ZipFile(archive, 'w') as zf:
-        zf.writestr('zmod_a.py', 'A = 1\n')
-        zf.writestr('zmod_b.py', 'B = 2\n')
-    ran = []
-
-    class Finder:
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname != 'zmod_a':
-                return None
-            return spec_running_after(self, fullname, path, target, wrap)
-
-    def wrap(exec_module):
-        def run(module):
-            exec_module(module)
-            ran.append(module.__name__)
-        return run
-
-    monkeypatch.syspath_prepend(str(archive))
-    finder = Finder()
-    monkeypatch.setattr(sys, 'meta_path', [finder, *sys.meta_path])
-    for name in ('zmod_a', 'zmod_b'):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    assert importlib.util.find_spec('zmod_a')  # wraps the zip's loader, but runs nothing
-    mod_b = importlib.import_module('zmod_b')  # the same loader, wrapped: runs unwrapped
-    mod_a = importlib.import_module('zmod_a')
-    mod_b2 = importlib.reload(mod_b)  # after zmod_a: not wrapped either
-    assert (mod_a.A, mod_b2.B) == (1, 2) and ran == ['zmod_a']
-    assert mod_a.__spec__.loader is mod_b.__spec__.loader  # one loader for the zip
-    assert 'exec_module' not in vars(mod_a.__spec__.loader)  # left as it was
-    for name in ('zmod_a', 'zmod_b'):
-        sys.modules.pop(name, None)
+def test_startup_hook_leaves_mmengine_as_it_was(tmp_path):
+    """The start-up hook's finder acts once: after mmengine's config module is imported it is
+    off ``sys.meta_path``, ``Config`` is patched, and the module keeps what its real loader
+    gives (its source, for tracebacks and ``inspect``)."""
+    code = ('import inspect, json, sys\n'
+            'import mmengine.config.config as module\n'
+            'print(json.dumps([any(type(f).__module__ == "mmseg_inceptionnext_startup"\n'
+            '                      for f in sys.meta_path),\n'
+            '                  getattr(module.Config._get_cfg_path, "_mmseg_inceptionnext", 0),\n'
+            '                  "class Config" in inspect.getsource(module)]))\n')
+    rc, out, err = _python(code, tmp_path)
+    assert rc == 0, err[-3000:]
+    assert json.loads(out) == [False, True, True]
 
 
 #: The process before and after ``import mmseg_inceptionnext``, OpenMMLab loaded first with
@@ -294,31 +259,35 @@ def test_importing_changes_exactly_what_the_readme_lists(tmp_path):
     assert got['environment_read'] == []
 
 
-def test_openmmlab_bases_resolve_as_mmengine_resolves_them(monkeypatch):
+def test_openmmlab_bases_resolve_as_mmengine_resolves_them(tmp_path, monkeypatch):
     """A ``pkg::_base_/...`` base goes straight to the file mmengine's own lookup ends at (it
-    first reads every metafile of the package, about 0.3 s a base): the same path and scope
-    for every OpenMMLab base our configs name, and for a model's config or a missing base,
-    mmengine's own answer."""
+    first reads every metafile of the package): the same path and scope for every OpenMMLab
+    base our configs name, and for a model's config or a missing base, mmengine's own answer
+    (taken in a process without the start-up hook or the package)."""
     from mmengine.config import Config
-    ours = Config._get_cfg_path
-    theirs = ours.__wrapped__
     configs = glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     names = {m for p in configs for m in re.findall(r"'(mm\w+::_base_/[^']+)'", open(p).read())}
     assert len(names) >= 8, names
     here = osp.join(ROOT, 'configs', 'x.py')
-    expected = {name: theirs(name, here) for name in names}
+    model = 'mmseg::pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'
+    code = ('import json\nfrom mmengine.config import Config\n'
+            f'print(json.dumps({{n: Config._get_cfg_path(n, {here!r}) for n in '
+            f'{sorted(names) + [model]!r}}}))\n')
+    rc, out, err = _python(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
+    assert rc == 0, err[-3000:]
+    expected = {name: tuple(found) for name, found in json.loads(out).items()}
 
     def no_metafiles(*args):
         raise AssertionError('read the metafiles')
     with monkeypatch.context() as patch:
         patch.setattr('mmengine.config.utils._get_cfg_metainfo', no_metafiles)
         for name in sorted(names):
-            assert ours(name, here) == expected[name], name
-    model = 'mmseg::pspnet/pspnet_r50-d8_4xb2-40k_cityscapes-512x1024.py'
-    assert ours(model, here) == theirs(model, here) and '_base_' not in ours(model, here)[0]
+            assert Config._get_cfg_path(name, here) == expected[name], name
+    assert Config._get_cfg_path(model, here) == expected[model]
+    assert '_base_' not in expected[model][0]
     for missing in ('mmseg::_base_/datasets/nope.py', 'mmdet::_base_/nope.py'):
         with pytest.raises(FileNotFoundError):
-            ours(missing, here)
+            Config._get_cfg_path(missing, here)
 
 
 def test_startup_hook_is_lazy(tmp_path):
@@ -354,7 +323,7 @@ def test_stock_mmengine_reads_configs_by_name(tmp_path):
     rc, out, err = _python(code + REGISTERED, tmp_path)
     assert rc == 0, err[-3000:]
     got = json.loads(out.splitlines()[0])
-    assert got.pop('imported') is True  # reading such a config registers our modules
+    assert got.pop('imported') is True  # the configs' custom_imports register our modules
     check_registered(out)
     assert got == {
         'upernet_inceptionnext_t_ade20k.py': ['InceptionNeXt', 'mmseg', 1],
@@ -396,7 +365,6 @@ def test_startup_hook_switched_off(tmp_path):
     rc, _, err = _python(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     assert rc != 0 and '_get_package_and_cfg_path' in err  # mmengine's own lookup
     # importing the package first still teaches Config the prefix
-    # (registered when mmengine has been imported, the plugin first)
     rc, out, err = _python('import mmseg_inceptionnext\n' + code + REGISTERED, tmp_path,
                            env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     assert rc == 0, err[-2000:]
@@ -457,8 +425,7 @@ def test_everything_else_is_still_refused(tmp_path, payload):
 def test_readme_lists_the_allow_list():
     """The README's table of allowed globals is exactly what the package allows (a short
     name in a row takes the module of the full name before it)."""
-    with open(osp.join(ROOT, 'README.md')) as f:
-        readme = f.read()
+    readme = _readme()
     section = readme[readme.index('<!-- allow-list -->'):readme.index('<!-- /allow-list -->')]
     listed = set()
     for row in re.findall(r'^\|(.*?)\|', section, flags=re.M)[2:]:

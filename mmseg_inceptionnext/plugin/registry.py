@@ -6,22 +6,32 @@ modules go into mmengine's root registry, which both would search.
 from __future__ import annotations
 
 import importlib
+import warnings
+from importlib.util import find_spec
 from typing import List, Type, TypeVar
 
 from mmengine.registry import Registry
 
 T = TypeVar('T', bound=type)
 _TOOLBOXES = ('mmseg', 'mmdet')
+_BROKEN = set()  # toolboxes already warned about
 
 
 def registries(kind: str = 'MODELS') -> List[Registry]:
     """The ``kind`` registries (``'MODELS'``, ``'HOOKS'``, ...) of the installed toolboxes."""
     found = []
     for name in _TOOLBOXES:
+        if find_spec(name) is None:
+            continue
         try:
             found.append(getattr(importlib.import_module(f'{name}.registry'), kind))
-        except ImportError:
-            continue
+        except Exception as exc:  # noqa: BLE001  (a broken toolbox must not cost the other)
+            if name not in _BROKEN:
+                _BROKEN.add(name)
+                warnings.warn(f'{name} is installed but cannot be imported ({type(exc).__name__}: '
+                              f'{exc}); mmseg_inceptionnext registers its modules without it. '
+                              f'`import {name}` shows the whole error.', RuntimeWarning,
+                              stacklevel=2)
     if not found:
         found.append(getattr(importlib.import_module('mmengine.registry'), kind))
     return found
