@@ -241,9 +241,9 @@ def test_user_config_elsewhere_inherits_ours(tmp_path):
 
 
 def test_readme_config_from_our_bases_reads_elsewhere(tmp_path):
-    """The README's config made of our bases (``_base_.backbone``, ``_base_.ckpt_dir``) reads
+    """docs/plugin.md's config made of our bases (``_base_.backbone``, ``_base_.ckpt_dir``) reads
     outside the repository: InceptionNeXt-S with ConvNeXt's UperNet recipe."""
-    readme = open(osp.join(ROOT, 'README.md')).read()
+    readme = open(osp.join(ROOT, 'docs', 'plugin.md')).read()
     block = readme.split('Or put a new combination together from the bases')[1]
     block = block.split('```python\n')[1].split('```')[0]
     (tmp_path / 'mine.py').write_text(block)
