@@ -45,7 +45,7 @@ def _readme():
 
 
 def _readme_table(marker):
-    """Rows of the README table between ``<!-- marker -->`` and ``<!-- /marker -->``, each a
+    """Rows of the docs/plugin.md table between ``<!-- marker -->`` and ``<!-- /marker -->``, each a
     list of the backticked names of its cells."""
     readme = _readme()
     section = readme[readme.index(f'<!-- {marker} -->'):readme.index(f'<!-- /{marker} -->')]
@@ -54,7 +54,7 @@ def _readme_table(marker):
 
 
 def readme_registrations():
-    """The README's registrations table: registry -> names (its first two columns)."""
+    """The registrations table of docs/plugin.md: registry -> names (its first two columns)."""
     listed = {}
     for registries, names, *_ in _readme_table('registrations'):
         for registry in registries:
@@ -131,7 +131,7 @@ REGISTRATION_PATHS = {
 
 
 def check_registered(out, built=False):
-    """Assert what :data:`REGISTERED` printed: the README's registrations, the prefix and the
+    """Assert what :data:`REGISTERED` printed: the docs/plugin.md registrations, the prefix and the
     allow-list, all made by the code before it."""
     got = json.loads(re.search(r'^RESULT (.*)$', out, flags=re.M).group(1))
     assert got['plugin']
@@ -242,7 +242,7 @@ print('RESULT ' + json.dumps(dict(
 
 def test_importing_changes_exactly_what_the_readme_lists(tmp_path):
     """In a process with OpenMMLab loaded (the ``custom_imports`` case), ``import
-    mmseg_inceptionnext`` registers exactly the README's table, allows exactly its globals,
+    mmseg_inceptionnext`` registers exactly the docs/plugin.md table, allows exactly its globals,
     patches ``Config`` (start-up hook off, so the import does it), reads no environment
     variable and leaves the rest alone."""
     rc, out, err = _python(BEFORE_AND_AFTER, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
@@ -423,7 +423,7 @@ def test_everything_else_is_still_refused(tmp_path, payload):
 
 
 def test_readme_lists_the_allow_list():
-    """The README's table of allowed globals is exactly what the package allows (a short
+    """The table of allowed globals in docs/plugin.md is exactly what the package allows (a short
     name in a row takes the module of the full name before it)."""
     readme = _readme()
     section = readme[readme.index('<!-- allow-list -->'):readme.index('<!-- /allow-list -->')]
