@@ -36,6 +36,13 @@ def _python(code, cwd, env=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def _ok(code, cwd, env=None):
+    """:func:`_python` that must succeed; returns its standard output."""
+    rc, out, err = _python(code, cwd, env)
+    assert rc == 0, err[-3000:]
+    return out
+
+
 OPENMMLAB = ('mmengine', 'mmcv', 'mmseg', 'mmdet', 'mmpretrain')
 
 
@@ -73,8 +80,7 @@ def test_models_import_without_openmmlab(tmp_path):
             'ConvNeStNet("atto").eval()(torch.randn(1, 3, 32, 32))\n'
             'print(json.dumps(sorted(m for m in sys.modules if m.startswith("mmseg_inceptionnext.")'
             ' and m.split(".")[1] in ("plugin", "safety", "runs"))))')
-    rc, out, err = _python(code, tmp_path)
-    assert rc == 0, err[-3000:]
+    out = _ok(code, tmp_path)
     assert json.loads(out) == []
 
 
@@ -145,8 +151,7 @@ def check_registered(out, built=False):
 def test_every_registration_path_registers_what_the_readme_lists(tmp_path, path):
     env = {'MMSEG_INCEPTIONNEXT_STARTUP': '0'} if path == 'custom_imports' else {}
     rc, out, err = _python(REGISTRATION_PATHS[path] + REGISTERED, tmp_path, env=env)
-    assert rc == 0, err[-3000:]
-    assert 'RuntimeWarning' not in err, err[-3000:]
+    assert rc == 0 and 'RuntimeWarning' not in err, err[-3000:]
     check_registered(out, built='MODELS.build' in REGISTRATION_PATHS[path])
 
 
@@ -165,8 +170,7 @@ def test_a_broken_toolbox_costs_a_warning(tmp_path):
             'from mmseg.registry import MODELS\n'
             "print(MODELS.module_dict['InceptionNeXt'].__name__)\n"
             'print([str(w.message) for w in caught if w.category is RuntimeWarning])\n')
-    rc, out, err = _python(code, tmp_path)
-    assert rc == 0, err[-3000:]
+    out = _ok(code, tmp_path)
     first, warned = out.splitlines()
     assert first == 'InceptionNeXt'
     assert "mmdet is installed but cannot be imported (AssertionError: MMCV==2.1.0 is " \
@@ -183,8 +187,7 @@ def test_startup_hook_leaves_mmengine_as_it_was(tmp_path):
             '                      for f in sys.meta_path),\n'
             '                  getattr(module.Config._get_cfg_path, "_mmseg_inceptionnext", 0),\n'
             '                  "class Config" in inspect.getsource(module)]))\n')
-    rc, out, err = _python(code, tmp_path)
-    assert rc == 0, err[-3000:]
+    out = _ok(code, tmp_path)
     assert json.loads(out) == [False, True, True]
 
 
@@ -245,8 +248,7 @@ def test_importing_changes_exactly_what_the_readme_lists(tmp_path):
     mmseg_inceptionnext`` registers exactly the docs/plugin.md table, allows exactly its globals,
     patches ``Config`` (start-up hook off, so the import does it), reads no environment
     variable and leaves the rest alone."""
-    rc, out, err = _python(BEFORE_AND_AFTER, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
-    assert rc == 0, err[-3000:]
+    out = _ok(BEFORE_AND_AFTER, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     got = json.loads(re.search(r'^RESULT (.*)$', out, flags=re.M).group(1))
     assert {k: set(v) for k, v in got['registered'].items()} == readme_registrations()
     assert set(got['safe']) == set(allowed_globals())
@@ -273,8 +275,7 @@ def test_openmmlab_bases_resolve_as_mmengine_resolves_them(tmp_path, monkeypatch
     code = ('import json\nfrom mmengine.config import Config\n'
             f'print(json.dumps({{n: Config._get_cfg_path(n, {here!r}) for n in '
             f'{sorted(names) + [model]!r}}}))\n')
-    rc, out, err = _python(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
-    assert rc == 0, err[-3000:]
+    out = _ok(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     expected = {name: tuple(found) for name, found in json.loads(out).items()}
 
     def no_metafiles(*args):
@@ -293,8 +294,7 @@ def test_openmmlab_bases_resolve_as_mmengine_resolves_them(tmp_path, monkeypatch
 def test_startup_hook_is_lazy(tmp_path):
     code = ('import json, sys; print(json.dumps(sorted(m for m in sys.modules if m.startswith('
             '("mmengine", "mmcv", "mmseg", "mmdet", "torch", "numpy", "mmseg_inceptionnext")))))')
-    rc, out, err = _python(code, tmp_path)
-    assert rc == 0, err
+    out = _ok(code, tmp_path)
     assert json.loads(out) == ['mmseg_inceptionnext_startup']
     rc, out, err = _python(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     assert rc == 0 and json.loads(out) == ['mmseg_inceptionnext_startup'], err
@@ -320,8 +320,7 @@ def test_stock_mmengine_reads_configs_by_name(tmp_path):
              '_base_/models/upernet.py', 'baselines/upernet_convnext_t_ade20k.py',
              'mask_rcnn_inceptionnext_t_fpn_3x_coco.py', 'upernet_convnest_t_ade20k.py']
     code = READ_BY_NAME.replace('sys.argv[1:]', repr(names))
-    rc, out, err = _python(code + REGISTERED, tmp_path)
-    assert rc == 0, err[-3000:]
+    out = _ok(code + REGISTERED, tmp_path)
     got = json.loads(out.splitlines()[0])
     assert got.pop('imported') is True  # the configs' custom_imports register our modules
     check_registered(out)
@@ -344,8 +343,7 @@ def test_stock_apis_take_a_config_by_name(tmp_path):
             'cfg = Config.fromfile(name)\n'
             'model = init_model(name, device="cpu")\n'
             'print(json.dumps([cfg.filename, type(model.backbone).__name__]))\n')
-    rc, out, err = _python(code, tmp_path)
-    assert rc == 0, err[-3000:]
+    out = _ok(code, tmp_path)
     filename, backbone = json.loads(out.splitlines()[-1])
     assert filename.endswith(osp.join('configs', 'demo', 'upernet_inceptionnext_a_synthetic.py'))
     assert backbone == 'InceptionNeXt'
@@ -365,9 +363,8 @@ def test_startup_hook_switched_off(tmp_path):
     rc, _, err = _python(code, tmp_path, env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
     assert rc != 0 and '_get_package_and_cfg_path' in err  # mmengine's own lookup
     # importing the package first still teaches Config the prefix
-    rc, out, err = _python('import mmseg_inceptionnext\n' + code + REGISTERED, tmp_path,
+    out = _ok('import mmseg_inceptionnext\n' + code + REGISTERED, tmp_path,
                            env={'MMSEG_INCEPTIONNEXT_STARTUP': '0'})
-    assert rc == 0, err[-2000:]
     got = json.loads(out.splitlines()[0])
     assert got['demo/upernet_inceptionnext_a_synthetic.py'][0] == 'InceptionNeXt'
     check_registered(out)
