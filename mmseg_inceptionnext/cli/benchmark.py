@@ -2,18 +2,22 @@
 
     python -m mmseg_inceptionnext benchmark [--models NAME ...] [--batch 8] [--size 224]
         [--repeats 10] [--warmup 2] [--baseline timm_convnext_tiny] [--device cpu]
-        [--modes train infer] [--no-memory] [--json PATH] [--amp bf16|fp16]
+        [--modes train infer] [--no-memory] [--json PATH] [--plot PNG] [--amp bf16|fp16]
     python -m mmseg_inceptionnext benchmark --segmentor CONFIG [CONFIG ...] [--shape 512 2048]
         [--modes infer] [--batch 1] [--fuse] [--channels-last] [--with-cp off|on|both]
         [--compile] [--onnx] [--int8]
+    python -m mmseg_inceptionnext benchmark --from-json PATH --plot PNG
 
 Models are timed interleaved in one process (see mmseg_inceptionnext/benchmark/), ratios
 against the baseline (segmentors: the first config); ``--list`` prints the model names.
 The machine (CPU model, vector extensions, threads, allocator settings) is printed and
-written to the JSON with the figures. ONNX Runtime rows: backbones ``*_ort`` / ``*_ort_int8``
-(``--int8`` adds the int8 ones), segmentors ``--onnx`` / ``--int8``. ``--amp`` runs the
-PyTorch models under autocast (default models then: channels-last, eager and compiled,
-InceptionNeXt-T against ConvNeXt-T; meant for a GPU, bf16 also runs on CPUs).
+written to the JSON with the figures, and named in the title of the ``--plot`` picture
+(images per second per model and mode, the ratio to the baseline on each bar);
+``--from-json`` draws the picture of a saved run without timing anything. ONNX Runtime
+rows: backbones ``*_ort`` / ``*_ort_int8`` (``--int8`` adds the int8 ones), segmentors
+``--onnx`` / ``--int8``. ``--amp`` runs the PyTorch models under autocast (default models
+then: channels-last, eager and compiled, InceptionNeXt-T against ConvNeXt-T; meant for a GPU,
+bf16 also runs on CPUs).
 """
 import argparse
 from dataclasses import replace
@@ -53,6 +57,9 @@ def main(argv=None):
     parser.add_argument('--threads', type=int, help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--no-memory', action='store_true', help='skip peak-memory probes')
     parser.add_argument('--json', metavar='PATH', help='also write the results as JSON')
+    parser.add_argument('--plot', metavar='PNG', help='also draw the results into a PNG')
+    parser.add_argument('--from-json', metavar='PATH',
+                        help='draw --plot from the JSON of an earlier run, timing nothing')
     seg = parser.add_argument_group('whole segmentors')
     seg.add_argument('--segmentor', metavar='CONFIG', nargs='+',
                      help='time whole MMSegmentation models instead, side by side')
@@ -69,6 +76,13 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     if args.list:
         print('\n'.join(sorted(bm.MODEL_SPECS)))
+        return
+    if args.from_json:
+        if not args.plot:
+            parser.error('--from-json draws a picture: give --plot PNG')
+        results, baseline, env = bm.read_json(args.from_json)
+        bm.plot_results(args.plot, results, baseline, env)
+        print(f'plot: {args.plot}')
         return
     if args.segmentor:
         run_segmentors(parser, args)
@@ -108,11 +122,18 @@ def run_segmentors(parser, args):
                                               memory=not args.no_memory, amp=args.amp)
     print_machine(args.device, args.int8)
     print(bm.format_table(results, specs[0].label, bm.memory_note(args.device)))
+    save(args, results, specs[0].label)
     if args.json:
         settings = dict(segmentors=[s.label for s in specs], modes=modes, batch=batch,
                         shape=args.shape, warmup=args.warmup, repeats=args.repeats,
                         baseline=specs[0].label, amp=args.amp)
         bm.write_json(args.json, results, settings, args.device)
+
+
+def save(args, results, baseline):
+    if args.plot:
+        bm.plot_results(args.plot, results, baseline, bm.environment(args.device))
+        print(f'plot: {args.plot}')
 
 
 def print_machine(device, int8):
@@ -145,6 +166,7 @@ def run_backbones(parser, args):
     print(f'GMAC/s: inference multiply-accumulates per second; for reference, a large 1x1 '
           f'convolution (1024 -> 1024 channels, channels-last) runs at {reference:.0f} GMAC/s '
           f'on this device')
+    save(args, results, args.baseline)
     if args.json:
         settings = dict(models=models, modes=modes, batch=batch, size=size,
                         warmup=args.warmup, repeats=args.repeats, baseline=args.baseline,
