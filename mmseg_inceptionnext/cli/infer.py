@@ -4,15 +4,21 @@
         [--opacity 0.5] [--int8 [--calibration IMAGE_OR_DIR ...]]
     python -m mmseg_inceptionnext infer --onnx FILE IMAGE_OR_DIR [...] --out-dir outputs/
 
+Overlays keep the inputs' relative paths below the folder they share, so same-named images
+of two folders do not overwrite each other. An input that cannot be read (missing, truncated,
+not an image) is named and skipped; the others are written, and the command then lists what
+it skipped and exits with status 1.
+
 With ``--onnx``, the graph written by ``export --config`` runs in ONNX Runtime (no OpenMMLab
 needed). With ``--int8``, the segmentor is exported and quantized to int8 first, calibrated on
 ``--calibration`` images (default: the first 8 input images), and runs in ONNX Runtime.
 """
 import argparse
 import os
+import sys
 import tempfile
 
-from mmseg_inceptionnext.runs.seg_drawing import list_images
+from mmseg_inceptionnext.runs.seg_drawing import list_images, segment_files
 
 
 def main(argv=None):
@@ -32,39 +38,47 @@ def main(argv=None):
         if args.int8:
             parser.error('--onnx runs a graph as it is; quantize with `export --int8`')
         files = list_images(args.paths)
-        written = segment_with_onnx(args.onnx, files, args.out_dir, args.opacity)
+        written, skipped = segment_with_onnx(args.onnx, files, args.out_dir, args.opacity)
     else:
         if len(args.paths) < 3:
             parser.error('give CONFIG CHECKPOINT and at least one image (or --onnx FILE)')
         config, checkpoint, inputs = args.paths[0], args.paths[1], args.paths[2:]
         files = list_images(inputs)
         if args.int8:
-            written = segment_int8(config, checkpoint, files, args)
+            written, skipped = segment_int8(config, checkpoint, files, args)
         else:
             from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, write_overlays
             model = load_segmentor(config, checkpoint, args.device)
-            written = write_overlays(model, files, args.out_dir, args.opacity)
+            written, skipped = write_overlays(model, files, args.out_dir, args.opacity,
+                                              on_skip=report_skip)
     for path in written:
         print(path)
+    return summarize(len(files), written, skipped, args.out_dir)
+
+
+def report_skip(skipped):
+    print(f'skipped {skipped.path}: {skipped.reason}', file=sys.stderr, flush=True)
+
+
+def summarize(total, written, skipped, out_dir):
+    """Print what a folder job did; its exit status (1 if any input was skipped)."""
+    print(f'{len(written)} of {total} images written to {out_dir}'
+          + (f'; {len(skipped)} skipped:' if skipped else ''), file=sys.stderr)
+    for item in skipped:
+        print(f'  {item.path}: {item.reason}', file=sys.stderr)
+    return 1 if skipped else 0
 
 
 def segment_with_onnx(onnx_file, files, out_dir, opacity):
-    from PIL import Image
-
     from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
-    from mmseg_inceptionnext.runs.seg_drawing import overlay, read_rgb
     segmentor = OnnxSegmentor(onnx_file)
     palette = segmentor.palette
-    os.makedirs(out_dir, exist_ok=True)
-    written = []
-    for path in files:
-        image = read_rgb(path)
-        labels = segmentor.predict([image])[0]
-        pal = palette if palette is not None else _fallback_palette(int(labels.max()) + 1)
-        out = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + '.png')
-        Image.fromarray(overlay(image, labels, pal, opacity)).save(out)
-        written.append(out)
-    return written
+
+    def palette_for(labels):
+        return palette if palette is not None else _fallback_palette(int(labels.max()) + 1)
+    # one image at a time: the graph may have a fixed input size, images may differ
+    return segment_files(segmentor.predict, palette_for, files, out_dir, opacity,
+                         batch_size=1, on_skip=report_skip)
 
 
 def segment_int8(config, checkpoint, files, args):
@@ -72,16 +86,30 @@ def segment_int8(config, checkpoint, files, args):
 
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor
     from mmseg_inceptionnext.plugin.config_names import resolve_config
-    from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, read_rgb
+    from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, read_or_skip
     config = resolve_config(config)
     cfg = Config.fromfile(config)
-    calibration = list_images(args.calibration) if args.calibration else files[:8]
+    unusable = []
+    calibration = [image for image in (
+        read_or_skip(f, unusable)
+        for f in (list_images(args.calibration) if args.calibration else files[:8]))
+        if image is not None]
+    for item in unusable:
+        report_skip(item)
+    if len(calibration) < MIN_CALIBRATION:
+        raise SystemExit(f'int8 calibration needs at least {MIN_CALIBRATION} readable images, '
+                         f'got {len(calibration)} ({len(unusable)} could not be read); give '
+                         f'more with --calibration IMAGE_OR_DIR.')
     model = load_segmentor(config, checkpoint, 'cpu')
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'int8.onnx')
         export_segmentor(model, cfg, path, shape=tuple(cfg.get('crop_size') or (512, 512)),
-                         int8=True, calibration_images=[read_rgb(f) for f in calibration])
+                         int8=True, calibration_images=calibration)
         return segment_with_onnx(path, files, args.out_dir, args.opacity)
+
+
+#: Fewest readable images int8 calibration quantizes on.
+MIN_CALIBRATION = 2
 
 
 def _fallback_palette(count):

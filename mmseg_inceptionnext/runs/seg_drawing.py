@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+from collections import Counter
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from PIL import Image
+
+from ..progress import track
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -37,10 +40,13 @@ def load_segmentor(config: str, checkpoint: str, device: str = 'cpu'):
     return revert_sync_batchnorm(model)
 
 
-def predict(model, images: Sequence[str]) -> List[np.ndarray]:
-    """Class-index maps (H x W, int64) of ``images`` at their original sizes."""
+def predict(model, images: Sequence[Union[str, np.ndarray]]) -> List[np.ndarray]:
+    """Class-index maps (H x W, int64) of ``images`` (paths, or RGB arrays) at their sizes."""
     from mmseg.apis import inference_model
-    results = inference_model(model, list(images))
+    # arrays go in as the BGR that MMSegmentation's LoadImageFromNDArray takes
+    images = [np.ascontiguousarray(i[..., ::-1]) if isinstance(i, np.ndarray) else i
+              for i in images]
+    results = inference_model(model, images)
     results = results if isinstance(results, list) else [results]
     return [r.pred_sem_seg.data[0].cpu().numpy() for r in results]
 
@@ -79,37 +85,102 @@ def read_rgb(path: str) -> np.ndarray:
 
 
 def list_images(inputs: Sequence[str]) -> List[str]:
-    """Expand files and directories into a sorted list of image files."""
+    """Expand files and directories into a list of image files (each directory's sorted; a
+    file named twice counts once)."""
     files = []
     for item in inputs:
         if osp.isdir(item):
             files += sorted(osp.join(item, f) for f in os.listdir(item)
                             if f.lower().endswith(IMAGE_SUFFIXES))
-        elif osp.isfile(item):
+        elif osp.isfile(item) or osp.islink(item):
             files.append(item)
         else:
             raise FileNotFoundError(f'Input {item!r} is neither an image file nor a directory.')
     if not files:
         raise FileNotFoundError(f'No images ({", ".join(IMAGE_SUFFIXES)}) found in {inputs}.')
-    return files
+    return list(dict.fromkeys(files))
+
+
+def output_names(files: Sequence[str]) -> List[str]:
+    """The ``.png`` name, relative to the output folder, of each input: its path below the
+    folder all inputs share, so that same-named images of two folders stay apart
+    (``a/x.jpg``, ``b/x.jpg`` -> ``a/x.png``, ``b/x.png``); where two inputs of one folder share
+    a stem, both keep their suffix (``x.jpg.png``, ``x.png.png``)."""
+    paths = [osp.abspath(f) for f in files]
+    root = osp.commonpath([osp.dirname(p) for p in paths]) if paths else ''
+    rel = [osp.relpath(p, root) for p in paths]
+    stems = Counter(osp.splitext(r)[0] for r in rel)
+    return [(osp.splitext(r)[0] if stems[osp.splitext(r)[0]] == 1 else r) + '.png' for r in rel]
+
+
+class Skipped(NamedTuple):
+    """An input a folder job could not use, and why."""
+
+    path: str
+    reason: str
+
+
+def read_or_skip(path: str, skipped: List[Skipped]) -> Optional[np.ndarray]:
+    """:func:`read_rgb`, or None with ``path`` and the reason added to ``skipped`` if the file
+    cannot be read or decoded (missing, unreadable, truncated, not an image)."""
+    try:
+        return read_rgb(path)
+    except (OSError, ValueError, SyntaxError) as exc:  # PIL's errors for broken files
+        skipped.append(Skipped(path, f'{type(exc).__name__}: {exc}'))
+        return None
+
+
+def segment_files(predict_images: Callable[[List[np.ndarray]], List[np.ndarray]],
+                  palette_for: Callable[[np.ndarray], np.ndarray], files: Sequence[str],
+                  out_dir: str, opacity: float = 0.5, batch_size: int = 4,
+                  on_skip: Optional[Callable[[Skipped], None]] = None
+                  ) -> Tuple[List[str], List[Skipped]]:
+    """Segment ``files`` and write their colour overlays into ``out_dir`` under
+    :func:`output_names`; an input that cannot be read is skipped, the others are written.
+
+    Args:
+        predict_images: RGB images -> class-index maps of the same sizes.
+        palette_for: A class-index map -> the palette to colour it with.
+        files: Image paths.
+        out_dir: Output folder.
+        opacity: Overlay opacity in [0, 1].
+        batch_size: Images segmented at once.
+        on_skip: Called with each skipped input when it is skipped.
+
+    Returns:
+        ``(written paths, skipped inputs)``.
+    """
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f'opacity must be in [0, 1], got {opacity}.')
+    names = dict(zip(files, output_names(files)))
+    written, skipped = [], []
+    chunks = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
+    for chunk in track(chunks, f'segmenting {len(files)} images, {batch_size} at a time'):
+        good = []
+        for path in chunk:
+            before = len(skipped)
+            image = read_or_skip(path, skipped)
+            if image is not None:
+                good.append((path, image))
+            elif on_skip is not None:
+                on_skip(skipped[before])
+        if not good:
+            continue
+        for (path, image), labels in zip(good, predict_images([img for _, img in good])):
+            out = osp.join(out_dir, names[path])
+            os.makedirs(osp.dirname(out), exist_ok=True)
+            Image.fromarray(overlay(image, labels, palette_for(labels), opacity)).save(out)
+            written.append(out)
+    return written, skipped
 
 
 def write_overlays(model, images: Sequence[str], out_dir: str, opacity: float = 0.5,
-                   batch_size: int = 4) -> List[str]:
-    """Segment ``images`` and write ``<name>.png`` colour overlays into ``out_dir``.
-
-    Returns:
-        The written paths.
-    """
-    os.makedirs(out_dir, exist_ok=True)
-    palette, written = palette_of(model), []
-    for start in range(0, len(images), batch_size):
-        chunk = images[start:start + batch_size]
-        for path, labels in zip(chunk, predict(model, chunk)):
-            out = osp.join(out_dir, osp.splitext(osp.basename(path))[0] + '.png')
-            Image.fromarray(overlay(read_rgb(path), labels, palette, opacity)).save(out)
-            written.append(out)
-    return written
+                   batch_size: int = 4, on_skip: Optional[Callable[[Skipped], None]] = None
+                   ) -> Tuple[List[str], List[Skipped]]:
+    """:func:`segment_files` with a segmentor from :func:`load_segmentor`."""
+    palette = palette_of(model)
+    return segment_files(lambda arrays: predict(model, arrays), lambda labels: palette,
+                         images, out_dir, opacity, batch_size, on_skip)
 
 
 def comparison_panel(model, images: Sequence[str], truths: Sequence[np.ndarray],
