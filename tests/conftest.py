@@ -1,9 +1,21 @@
-"""Shared test helpers: tiny architectures and reference-model randomisation."""
+"""Shared test helpers: the repository's paths, tiny architectures, reference-model
+randomisation, and runs of our tools, in this process or in a fresh interpreter."""
+import contextlib
+import io
 import os
+import os.path as osp
+import subprocess
+import sys
+import traceback
+import warnings
 
 import pytest
 import torch
 from torch import nn
+
+#: The repository's root folder (the tests sit one or two levels below it).
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.join(ROOT, 'tools')
 
 # Inductor's compiled kernels are kept beside the mmcv wheel of scripts/install.sh (outside the
 # repository, kept between runs as that wheel is), instead of /tmp: a graph compiled by an
@@ -46,14 +58,15 @@ def randomize_(model: nn.Module, seed: int = 0) -> nn.Module:
 #: The demo segmentor (UperNet + InceptionNeXt-atto on the synthetic ADE20K layout) with one
 #: block per stage and narrow heads: what Inductor compiles and the ONNX exporter traces in
 #: less time than the demo's (Inductor: 48 s against 59 s on the 2-core AMD EPYC, cache cold).
-DEMO_SEG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'configs',
-                        'demo', 'upernet_inceptionnext_a_synthetic.py')
+DEMO_SEG = osp.join(ROOT, 'configs', 'demo', 'upernet_inceptionnext_a_synthetic.py')
 TINY_SEG = (f'_base_ = {DEMO_SEG!r}\n'
             'dims = [8, 16, 24, 32]\n'
             'model = dict(backbone=dict(arch=dict(_delete_=True, depths=[1, 1, 1, 1], dims=dims,\n'
             '                                     band_kernel_size=5, branch_ratio=0.25)),\n'
             '             decode_head=dict(in_channels=dims, channels=16),\n'
             '             auxiliary_head=dict(in_channels=dims[2], channels=8))\n')
+#: The demo detector (Mask R-CNN + InceptionNeXt-atto on the synthetic COCO layout).
+DEMO_DET = osp.join(ROOT, 'configs', 'demo', 'mask_rcnn_inceptionnext_a_synthetic.py')
 
 
 @pytest.fixture
@@ -65,8 +78,6 @@ def assert_baseline_differs_only_in_backbone(path, head):
     """A ConvNeXt baseline config under configs/baselines/ equals the InceptionNeXt-T config
     on the same bases in every setting but the backbone (heads, data, schedule, optimizer,
     TTA). Needs CONVNEXT_CKPT_DIR=/convnext in the environment."""
-    import os.path as osp
-
     from mmengine.config import Config
 
     from mmseg_inceptionnext.recipes import DROP_PATH_RATES
@@ -80,6 +91,70 @@ def assert_baseline_differs_only_in_backbone(path, head):
         init_cfg=dict(type='Pretrained', checkpoint='/convnext/convnext_tiny_1k_224.pth'))
     differ = differences(settings(path), settings(parent))
     assert differ and not not_covered(differ, ['model.backbone'])
+
+
+def run_here(*args, cwd):
+    """``python -W ignore ARGS`` run in this process, in the folder ``cwd``: ``ARGS`` is a script
+    (one of ``tools/``, or any other) and its arguments, or ``-m mmseg_inceptionnext COMMAND
+    ...`` (the command line's ``main``). Returns the exit code and the output: standard output
+    and error, then the traceback of an exception that ended the run, as the interpreter prints
+    it (exit code 1).
+
+    For runs whose process state does not matter. What a run leaves behind in this process is
+    what it leaves in a user's Python session: mmengine's named instances (logger, message hub,
+    visualizer), named by config and second, so runs one after another get their own. A run
+    whose process matters (imports and the start-up hook, environment read at import, stock
+    OpenMMLab tools as users run them, signals, resource limits, several processes) goes
+    through :func:`run_python`."""
+    from mmseg_inceptionnext.cli import main
+    from tests.stock_entry_points import run_as_main
+    args = [str(a) for a in args]
+    out = io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), \
+                warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            try:
+                if args[0] == '-m':
+                    assert args[1] == 'mmseg_inceptionnext', args
+                    code = main(args[2:])
+                else:
+                    code = run_as_main(args[0], args[1:])
+            except SystemExit as exc:  # argparse's exit
+                code = 0 if exc.code is None else exc.code
+            except Exception:  # noqa: BLE001  (the run's end, judged by the test)
+                traceback.print_exc(file=out)
+                code = 1
+    finally:
+        os.chdir(before)
+    return code, out.getvalue()
+
+
+def check_here(*args, cwd):
+    """:func:`run_here`, which must end with exit code 0: its output."""
+    code, out = run_here(*args, cwd=cwd)
+    assert code == 0, out[-4000:]
+    return out
+
+
+def user_env(**variables):
+    """This process's environment as a user's shell has it (no ``PYTHONPATH``: the installed
+    package), with ``variables`` set. In `make test` it holds the worker's thread count
+    (``OMP_NUM_THREADS=1``), which the processes started with it follow."""
+    env = dict(os.environ, **variables)
+    env.pop('PYTHONPATH', None)
+    return env
+
+
+def run_python(*args, cwd, env=None, timeout=900):
+    """``python -W ignore ARGS`` in a fresh interpreter (this one), in the folder ``cwd``, with
+    ``env`` (default :func:`user_env`): the :class:`subprocess.CompletedProcess`, its output
+    captured as text."""
+    return subprocess.run([sys.executable, '-W', 'ignore', *map(str, args)], cwd=cwd,
+                          env=user_env() if env is None else env, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def run_script_here(capsys, path, *args):
@@ -123,34 +198,12 @@ def load_without_allow_list(path):
         torch.serialization.add_safe_globals(saved)
 
 
-#: The test files whose work takes longest (end-to-end runs), longest first, as measured on
-#: the 2-core machine. `make test` hands whole files to its two workers in collection order
-#: (`--dist loadfile --no-loadscope-reorder`): starting these first keeps a long file from
-#: starting last and running alone while the other worker idles.
-LONG_FILES = ('test_deploy.py', 'test_plugin_import.py', 'test_benchmark.py', 'test_stock_tools.py',
-              'test_det_configs.py', 'test_wheel.py', 'test_configs.py', 'test_interrupt.py',
-              'test_bad_samples.py', 'test_inceptionnext_parity.py', 'test_divergence.py',
-              'test_export.py', 'test_train_pipeline.py')
-
-
-def multiprocess_files():
-    """The Makefile's ``MULTIPROCESS`` files, which its second pytest run collects."""
-    import os.path as osp
-    import re
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
-    with open(osp.join(root, 'Makefile')) as f:
-        line = re.search(r'^MULTIPROCESS\s*:?=(.*)$', f.read(), flags=re.M).group(1)
-    return {osp.join(root, name) for name in line.split()}
-
-
 def pytest_collection_modifyitems(config, items):
-    """Refuse a multiprocess test that `make test` would not collect; collect the long files
-    first (a stable sort: each file's own order is kept)."""
-    marked = {str(item.path) for item in items if item.get_closest_marker('multiprocess')}
-    missing = sorted(marked - multiprocess_files())
-    if missing:
-        raise pytest.UsageError(f'{missing} hold tests marked multiprocess but are not in the '
-                                "Makefile's MULTIPROCESS list: add them there, or `make test` "
-                                'never runs those tests.')
-    rank = {name: i for i, name in enumerate(LONG_FILES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
+    """A test marked ``multiprocess`` belongs in tests/e2e/: `make test` runs the multiprocess
+    tests there, after the parallel part."""
+    e2e = osp.join(ROOT, 'tests', 'e2e') + os.sep
+    stray = sorted({str(item.path) for item in items if item.get_closest_marker('multiprocess')
+                    and not str(item.path).startswith(e2e)})
+    if stray:
+        raise pytest.UsageError(f'{stray} hold tests marked multiprocess outside tests/e2e/, '
+                                'where `make test` runs them: move them there.')

@@ -1,13 +1,12 @@
 """Stock MMSegmentation / MMDetection entry points on one checkpoint, in one fresh process.
 
-Run by ``tests/test_stock_tools.py`` as a user's script would run (from the user's project
+Run by ``tests/e2e/test_stock_tools.py`` as a user's script would run (from the user's project
 folder, with nothing of this package imported before the config is read):
 
     python stock_entry_points.py apis mmseg CONFIG IMAGE CHECKPOINT [CHECKPOINT ...]
     python stock_entry_points.py refuse mmseg CONFIG IMAGE CHECKPOINT
 
     python stock_entry_points.py use mmseg CONFIG IMAGE STOCK_CKPT OURS_CKPT RESUME_DIR
-    python stock_entry_points.py scripts SCRIPT [ARG ...] [::: SCRIPT [ARG ...] ...]
 
 ``apis`` loads each checkpoint with the toolbox's inferencer and its ``init_model`` /
 ``init_detector``, predicts ``IMAGE`` with both, and prints (JSON) whether each model holds
@@ -21,8 +20,9 @@ an interpreter start for each): the stock ``test.py`` on each of the two checkpo
 ``train.py --resume`` in ``RESUME_DIR`` (whose ``last_checkpoint`` names ours). Each step's
 output stands between ``=== BEGIN name ===`` and ``=== END name: ok`` (or the error), so a
 test reads its own step (:func:`steps_of`); a failing step does not stop the next.
-``scripts`` runs the given scripts (a tool of ours or a stock one) in the same way, one step
-each, named ``N SCRIPT_NAME`` (N from 1).
+
+:func:`run_as_main` also serves the tests that run a script in their own process
+(``tests/conftest.py``).
 """
 import importlib.util
 import json
@@ -166,23 +166,7 @@ def steps_of(out: str) -> dict:
     return {name: (text, end) for name, text, end in found}
 
 
-def scripts(argv) -> None:
-    runs, current = [], []
-    for arg in argv + [':::']:
-        if arg == ':::':
-            runs.append(current)
-            current = []
-        else:
-            current.append(arg)
-    for n, (script, *args) in enumerate(runs, 1):
-        step(f'{n} {osp.basename(script)}', lambda script=script, args=args: run_script(
-            script, args))
-
-
 def main() -> None:
-    if sys.argv[1] == 'scripts':
-        scripts(sys.argv[2:])
-        return
     mode, toolbox, config, image, *rest = sys.argv[1:]
     if mode == 'use':
         use(toolbox, config, image, *rest)

@@ -6,30 +6,20 @@ import json
 import os
 import os.path as osp
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
-from tests import forkserver
-from tests.stock_entry_points import steps_of
+from tests.conftest import DEMO_DET as DET_DEMO
+from tests.conftest import DEMO_SEG as SEG_DEMO
+from tests.conftest import TOOLS, run_here, run_python
+from tests.stock_entry_points import stock_tool
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SEG_DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
-DET_DEMO = osp.join(ROOT, 'configs/demo/mask_rcnn_inceptionnext_a_synthetic.py')
-ENV = dict(os.environ, PYTHONPATH=ROOT)  # the tools use this checkout's package
 SKIPPED = 'Skipped a bad training sample: '
-
-
-def _run(args, cwd, env=ENV):
-    run = forkserver.run if args[0] == sys.executable else subprocess.run
-    proc = run(args, cwd=cwd, capture_output=True, text=True, env=env)
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 def _seg_options(root, iters=4, workers=0):
@@ -87,9 +77,8 @@ def seg_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('bad_seg')
     root, files = _ade(tmp, 'data', truncated=2, missing_ann=4, wrong_size=6, bad_labels=7)
     work = tmp / 'work'
-    code, log = _run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                      _with_limit(tmp, SEG_DEMO, 4), '--work-dir', str(work),
-                      *_seg_options(root, iters=6, workers=1)], cwd=tmp)
+    code, log = run_here(osp.join(TOOLS, 'train.py'), _with_limit(tmp, SEG_DEMO, 4),
+                         '--work-dir', work, *_seg_options(root, iters=6, workers=1), cwd=tmp)
     return tmp, root, files, work, code, log
 
 
@@ -110,8 +99,8 @@ def test_bad_training_samples_are_skipped_named_and_counted(seg_run):
 def test_more_bad_samples_than_the_limit_stop_the_run(seg_run):
     tmp, root, files, _, _, _ = seg_run
     # the default limit is 1 % of the 8 samples, at least one: the second bad sample stops it
-    code, log = _run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                      SEG_DEMO, '--work-dir', str(tmp / 'limit'), *_seg_options(root)], cwd=tmp)
+    code, log = run_here(osp.join(TOOLS, 'train.py'), SEG_DEMO, '--work-dir', tmp / 'limit',
+                         *_seg_options(root), cwd=tmp)
     assert code != 0
     found = re.search(r'TooManyBadSamplesError: (\d) training samples could not be used, more '
                       r'than the limit of 1 \(max_skipped=0.01 of 8 samples\)', log)
@@ -126,46 +115,43 @@ DAMAGED_TESTS = [('truncated', 1), ('missing_ann', 0)]
 @pytest.fixture(scope='module')
 def damaged_tests(seg_run):
     """tools/test.py on a test set with a truncated image (one dataloader worker) and on one
-    with a missing annotation, one after the other in one process (tests/stock_entry_points.py
-    scripts): ``{damage: (damaged file, output, how the step ended)}``."""
+    with a missing annotation, one after the other in this process: ``{damage: (damaged file,
+    output, exit code)}``."""
     tmp, _, _, work, code, _ = seg_run
     assert code == 0
-    args, damaged = [], {}
+    runs = {}
     for damage, workers in DAMAGED_TESTS:
         root, _ = _ade(tmp, f'test_{damage}')
         val = osp.join(root, 'images' if damage == 'truncated' else 'annotations', 'validation',
                        'ADE_val_00000002.' + ('jpg' if damage == 'truncated' else 'png'))
         _truncate(val) if damage == 'truncated' else os.remove(val)
-        damaged[damage] = val
-        args += [':::', osp.join(ROOT, 'tools/test.py'), SEG_DEMO, str(work / 'iter_6.pth'),
-                 '--work-dir', str(tmp / f'eval_{damage}'), '--cfg-options',
-                 f'test_dataloader.dataset.data_root={root}',
-                 f'test_dataloader.num_workers={workers}',
-                 'test_dataloader.persistent_workers=False', 'model.decode_head.channels=16',
-                 'model.auxiliary_head.channels=8']
-    _, log = _run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tests/stock_entry_points.py'),
-                   'scripts', *args[1:]], cwd=tmp)
-    steps = list(steps_of(log).values())
-    assert len(steps) == len(DAMAGED_TESTS), log[-3000:]
-    return {damage: (damaged[damage], *step) for (damage, _), step in zip(DAMAGED_TESTS, steps)}
+        code, log = run_here(osp.join(TOOLS, 'test.py'), SEG_DEMO, work / 'iter_6.pth',
+                             '--work-dir', tmp / f'eval_{damage}', '--cfg-options',
+                             f'test_dataloader.dataset.data_root={root}',
+                             f'test_dataloader.num_workers={workers}',
+                             'test_dataloader.persistent_workers=False',
+                             'model.decode_head.channels=16', 'model.auxiliary_head.channels=8',
+                             cwd=tmp)
+        runs[damage] = (val, log, code)
+    return runs
 
 
 @pytest.mark.parametrize('damage, workers', DAMAGED_TESTS)
 def test_bad_test_sample_is_an_error_naming_the_file(damaged_tests, damage, workers):
-    val, log, end = damaged_tests[damage]
-    assert end != 'ok'
+    val, log, code = damaged_tests[damage]
+    assert code != 0
     what = 'image cannot be decoded' if damage == 'truncated' else 'annotation file is missing'
     assert f'BadSampleError: {val}: {what}' in log
     assert 'Validation and testing never skip samples' in log and "'mIoU':" not in log
 
 
 def test_stock_mmseg_train_skips_a_corrupt_image_through_our_config(tmp_path):
-    import mmseg
-    stock = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
     root, files = _ade(tmp_path, 'data', truncated=5)
-    code, log = _run([sys.executable, '-W', 'ignore', stock, SEG_DEMO, '--work-dir',
-                      str(tmp_path / 'w'), *_seg_options(root, iters=4)], cwd=tmp_path)
-    assert code == 0, log[-3000:]
+    # the stock tool as a user runs it: a fresh interpreter, our package only by the config
+    proc = run_python(stock_tool('mmseg', 'train.py'), SEG_DEMO, '--work-dir', tmp_path / 'w',
+                      *_seg_options(root, iters=4), cwd=tmp_path)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
     assert log.count(f"{SKIPPED}{files['truncated']}: image cannot be decoded") == 1
     assert 'Bad training samples skipped: 1 (limit 1).' in log
 
@@ -180,16 +166,17 @@ def test_detection_training_skips_bad_images_and_annotations(tmp_path):
     coco['images'][4].update(height=128, width=96)  # an entry that is not this image
     ann_file.write_text(json.dumps(coco))
     resized = str(root / 'train2017' / coco['images'][4]['file_name'])
-    code, log = _run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                      _with_limit(tmp_path, DET_DEMO, 2), '--work-dir', str(tmp_path / 'w'),
-                      '--cfg-options', f'train_dataloader.dataset.data_root={root}/',
-                      f'val_dataloader.dataset.data_root={root}/',
-                      f'val_evaluator.ann_file={root}/annotations/instances_val2017.json',
-                      'train_cfg.max_iters=4', 'train_cfg.val_interval=100',
-                      'default_hooks.checkpoint.interval=4', 'train_dataloader.batch_size=2',
-                      'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-                      'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'],
-                     cwd=tmp_path)
+    code, log = run_here(osp.join(TOOLS, 'train.py'), _with_limit(tmp_path, DET_DEMO, 2),
+                         '--work-dir', tmp_path / 'w', '--cfg-options',
+                         f'train_dataloader.dataset.data_root={root}/',
+                         f'val_dataloader.dataset.data_root={root}/',
+                         f'val_evaluator.ann_file={root}/annotations/instances_val2017.json',
+                         'train_cfg.max_iters=4', 'train_cfg.val_interval=100',
+                         'default_hooks.checkpoint.interval=4', 'train_dataloader.batch_size=2',
+                         'train_dataloader.num_workers=0',
+                         'train_dataloader.persistent_workers=False',
+                         'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+                         cwd=tmp_path)
     assert code == 0, log[-3000:]
     assert log.count(f'{SKIPPED}{truncated}: image cannot be decoded') == 1
     assert log.count(f'{SKIPPED}{resized}: the annotation file gives this image as 128x96, the '

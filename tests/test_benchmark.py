@@ -8,9 +8,8 @@ import pytest
 
 from mmseg_inceptionnext import benchmark as bm
 from mmseg_inceptionnext.cli import benchmark as cli
-from tests.conftest import DEMO_SEG, TINY_SEG
+from tests.conftest import DEMO_SEG, ROOT, TINY_SEG
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASELINE_SEG = osp.join(ROOT, 'configs', 'baselines', 'upernet_convnext_t_ade20k.py')
 
 

@@ -16,11 +16,10 @@ from mmseg_inceptionnext.models import (
     to_backbone_state_dict,
 )
 from mmseg_inceptionnext.plugin import InceptionNeXt
-from tests.conftest import randomize_, run_script_here
+from tests.conftest import TOOLS, randomize_, run_script_here
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _classifier_state_dict(arch):
@@ -165,7 +164,7 @@ def test_to_backbone_state_dict_is_pure():
 
 
 def _convert_tool(capsys, *args):
-    code, _, err = run_script_here(capsys, ROOT / 'tools/convert_checkpoint.py', *args)
+    code, _, err = run_script_here(capsys, Path(TOOLS) / 'convert_checkpoint.py', *args)
     return code, err
 
 

@@ -1,24 +1,13 @@
 """The package command line (``python -m mmseg_inceptionnext``) and the repository's tools as
 thin wrappers over it."""
 import glob
-import os
 import os.path as osp
-import sys
 
 import pytest
 
 from mmseg_inceptionnext.cli import COMMANDS, main
 from mmseg_inceptionnext.plugin.config_names import resolve_config
-from tests import forkserver
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def _run(args, cwd):
-    env = dict(os.environ)
-    env.pop('PYTHONPATH', None)  # the installed package, as a user's shell has it
-    return forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+from tests.conftest import ROOT, TOOLS, run_here, run_python
 
 
 def test_help_lists_every_command(capsys):
@@ -57,19 +46,19 @@ def test_config_argument_errors():
 
 
 def test_commands_run_from_any_folder(tmp_path):
-    proc = _run(['-m', 'mmseg_inceptionnext', 'configs', 'demo/*'], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == [
+    code, out = run_here('-m', 'mmseg_inceptionnext', 'configs', 'demo/*', cwd=tmp_path)
+    assert code == 0, out
+    assert out.split() == [
         'mmseg_inceptionnext::demo/mask_rcnn_inceptionnext_a_synthetic.py',
         'mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py']
-    proc = _run(['-m', 'mmseg_inceptionnext', 'data', 'ade20k', '--root', 'ade', '--num-train',
-                 '2', '--num-val', '1', '--size', '32'], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    code, out = run_here('-m', 'mmseg_inceptionnext', 'data', 'ade20k', '--root', 'ade',
+                         '--num-train', '2', '--num-val', '1', '--size', '32', cwd=tmp_path)
+    assert code == 0, out
     assert len(glob.glob(str(tmp_path / 'ade/ADEChallengeData2016/images/training/*.jpg'))) == 2
 
 
 def test_tools_are_thin_wrappers(tmp_path):
-    tools = sorted(glob.glob(osp.join(ROOT, 'tools', '*.py')))
+    tools = sorted(glob.glob(osp.join(TOOLS, '*.py')))
     assert len(tools) == 11
     for path in tools:
         with open(path) as f:
@@ -77,7 +66,8 @@ def test_tools_are_thin_wrappers(tmp_path):
         assert 'sys.path' not in text and 'from mmseg_inceptionnext.cli import run' in text, path
         assert len(text.splitlines()) <= 15, path
     # a tool runs from another folder on the installed package, with no path set up for it
-    proc = _run([osp.join(ROOT, 'tools', 'make_synthetic_data.py'), '--help'], cwd=tmp_path)
+    # (a fresh interpreter: what its sys.path holds is the point)
+    proc = run_python(osp.join(TOOLS, 'make_synthetic_data.py'), '--help', cwd=tmp_path)
     assert proc.returncode == 0 and 'ade20k' in proc.stdout, proc.stderr
 
 

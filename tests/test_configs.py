@@ -3,11 +3,8 @@ tables, builds, and runs; no config stands more than two local levels above Open
 the ConvNeXt baselines differ from their InceptionNeXt configs in the backbone only, the demo
 in data, size and schedule only (detection configs: tests/test_det_configs.py)."""
 import glob
-import json
-import os
 import os.path as osp
 import re
-import sys
 import textwrap
 
 import pytest
@@ -17,11 +14,9 @@ from mmengine.config import Config
 import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
 from mmseg_inceptionnext.runs.runner import build_model
-from tests import forkserver
 from tests.config_diff import differences, not_covered, settings
-from tests.conftest import assert_baseline_differs_only_in_backbone
+from tests.conftest import ROOT, assert_baseline_differs_only_in_backbone
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p and osp.basename(p).startswith(('upernet_', 'fpn_')))
 PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
@@ -211,57 +206,38 @@ def test_checkpoint_dir_env_variable(monkeypatch):
             assert cfg.model.backbone.init_cfg.checkpoint == f'{root}/{family}_{ARCHS[short]}.pth'
 
 
-def test_user_config_elsewhere_inherits_ours(tmp_path):
+def test_user_config_elsewhere_inherits_ours(tmp_path, monkeypatch):
     """A config outside the repository inherits ours by name, from any working directory."""
     (tmp_path / 'my_upernet.py').write_text(textwrap.dedent('''
         _base_ = 'mmseg_inceptionnext::upernet_inceptionnext_s_ade20k.py'
         model = dict(decode_head=dict(num_classes=21), auxiliary_head=dict(num_classes=21))
     '''))
-    code = textwrap.dedent('''
-        import mmseg_inceptionnext
-        from mmengine.config import Config
-        cfg = Config.fromfile('my_upernet.py')
-        print(cfg.model.backbone.arch, cfg.model.decode_head.num_classes,
-              cfg.model.decode_head.in_channels, cfg.optim_wrapper.optimizer.type,
-              cfg.train_dataloader.dataset.type)
-    ''')
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    proc = forkserver.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ['small', '21', '[96,', '192,', '384,', '768]', 'AdamW',
-                                   'ADE20KDataset']
+    monkeypatch.chdir(tmp_path)
+    cfg = Config.fromfile('my_upernet.py')
+    assert (cfg.model.backbone.arch, cfg.model.decode_head.num_classes,
+            cfg.model.decode_head.in_channels, cfg.optim_wrapper.optimizer.type,
+            cfg.train_dataloader.dataset.type) == ('small', 21, [96, 192, 384, 768], 'AdamW',
+                                                   'ADE20KDataset')
     (tmp_path / 'bad.py').write_text("_base_ = 'mmseg_inceptionnext::nope.py'\n")
-    proc = forkserver.run([sys.executable, '-W', 'ignore', '-c',
-                           "import mmseg_inceptionnext\nfrom mmengine.config import Config\n"
-                           "Config.fromfile('bad.py')"], cwd=tmp_path, capture_output=True,
-                          text=True, env=env)
-    assert proc.returncode != 0
-    assert "'mmseg_inceptionnext::nope.py' is not a config of mmseg_inceptionnext" in proc.stderr
+    with pytest.raises(FileNotFoundError, match="'mmseg_inceptionnext::nope.py' is not a config "
+                       'of mmseg_inceptionnext'):
+        Config.fromfile('bad.py')
 
 
-def test_readme_config_from_our_bases_reads_elsewhere(tmp_path):
+def test_readme_config_from_our_bases_reads_elsewhere(tmp_path, monkeypatch):
     """docs/plugin.md's config made of our bases (``_base_.backbone``, ``_base_.ckpt_dir``) reads
     outside the repository: InceptionNeXt-S with ConvNeXt's UperNet recipe."""
     readme = open(osp.join(ROOT, 'docs', 'plugin.md')).read()
     block = readme.split('Or put a new combination together from the bases')[1]
     block = block.split('```python\n')[1].split('```')[0]
     (tmp_path / 'mine.py').write_text(block)
-    code = textwrap.dedent('''
-        import json
-        from mmengine.config import Config
-        cfg = Config.fromfile('mine.py')
-        b = cfg.model.backbone
-        print(json.dumps([b.type, b.arch, b.norm_cfg.type, b.out_indices, b.init_cfg.checkpoint,
-                          cfg.optim_wrapper.constructor, cfg.optim_wrapper.paramwise_cfg,
-                          cfg.model.decode_head.in_channels, cfg.train_dataloader.batch_size]))
-    ''')
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env['INCEPTIONNEXT_CKPT_DIR'] = '/weights'
-    proc = forkserver.run([sys.executable, '-W', 'ignore', '-c', code], cwd=tmp_path,
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert json.loads(proc.stdout.splitlines()[-1]) == [
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv('INCEPTIONNEXT_CKPT_DIR', '/weights')
+    cfg = Config.fromfile('mine.py')
+    b = cfg.model.backbone
+    assert [b.type, b.arch, b.norm_cfg.type, list(b.out_indices), b.init_cfg.checkpoint,
+            cfg.optim_wrapper.constructor, cfg.optim_wrapper.paramwise_cfg,
+            list(cfg.model.decode_head.in_channels), cfg.train_dataloader.batch_size] == [
         'InceptionNeXt', 'small', 'SyncBN', [0, 1, 2, 3], '/weights/inceptionnext_small.pth',
         'StagedLRDecayOptimizerConstructor',
         dict(decay_rate=0.9, decay_type='stage_wise', num_layers=12), [96, 192, 384, 768], 2]

@@ -4,7 +4,6 @@ the benchmark's machine report, ONNX Runtime rows and mixed precision."""
 import dataclasses
 import json
 import os.path as osp
-import sys
 
 import numpy as np
 import onnx
@@ -22,16 +21,7 @@ from mmseg_inceptionnext.deploy import (
 )
 from mmseg_inceptionnext.models import InceptionNeXtNet
 from mmseg_inceptionnext.synthetic import make_ade20k_like
-from tests import forkserver
-from tests.conftest import DEMO_SEG, TINY_INCEPTIONNEXT, TINY_SEG, randomize_
-
-
-def _train(*args, cwd):
-    """The training run, in its own process as a user runs it."""
-    proc = forkserver.run([sys.executable, '-W', 'ignore', '-m', 'mmseg_inceptionnext', *args],
-                          cwd=cwd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+from tests.conftest import DEMO_SEG, TINY_INCEPTIONNEXT, TINY_SEG, check_here, randomize_
 
 
 @pytest.fixture
@@ -67,7 +57,8 @@ def trained(tmp_path_factory):
                 'train_dataloader.persistent_workers=False',
                 'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=3',
                 'param_scheduler.1.begin=3', 'param_scheduler.1.end=10']
-    _train('train', DEMO_SEG, '--work-dir', str(tmp / 'work'), '--cfg-options', *options, cwd=tmp)
+    check_here('-m', 'mmseg_inceptionnext', 'train', DEMO_SEG, '--work-dir', tmp / 'work',
+               '--cfg-options', *options, cwd=tmp)
     return tmp, str(tmp / 'work' / 'iter_10.pth'), root, options
 
 

@@ -4,10 +4,8 @@ from their InceptionNeXt configs in the backbone only; and a few iterations of t
 evaluation run through the tools on generated data."""
 import glob
 import json
-import os
 import os.path as osp
 import re
-import sys
 
 import numpy as np
 import pytest
@@ -18,18 +16,21 @@ import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
 from mmseg_inceptionnext.runs.runner import build_model
 from mmseg_inceptionnext.synthetic import make_coco_like
-from tests import forkserver
 from tests.config_diff import differences, not_covered, settings
-from tests.conftest import assert_baseline_differs_only_in_backbone, load_without_allow_list
-from tests.stock_entry_points import steps_of
+from tests.conftest import DEMO_DET as DEMO
+from tests.conftest import (
+    ROOT,
+    TOOLS,
+    assert_baseline_differs_only_in_backbone,
+    check_here,
+    load_without_allow_list,
+)
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 HEADS = ('mask_rcnn', 'cascade_mask_rcnn')
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p and osp.basename(p).startswith(HEADS))
 PAPER = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs'))
 BASELINES = sorted(p for p in CONFIGS if osp.dirname(p) == osp.join(ROOT, 'configs', 'baselines'))
-DEMO = osp.join(ROOT, 'configs/demo/mask_rcnn_inceptionnext_a_synthetic.py')
 NAME = re.compile(r'(mask_rcnn|cascade_mask_rcnn)_(inceptionnext|convnest)_(\w)_fpn_(1x|3x)'
                   r'_coco\.py')
 ARCHS = {
@@ -246,14 +247,6 @@ def test_checkpoint_dir_env_variables(monkeypatch):
     assert cfg.model.backbone.init_cfg.checkpoint == '/mine/convnest_pico.pth'
 
 
-def _run(*args, cwd):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
-                          text=True, env=env)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
-
-
 def test_train_and_coco_evaluation_through_the_tools(tmp_path):
     make_coco_like(tmp_path / 'data', num_train=8, num_val=4, size=(96, 96))
     root = str(tmp_path / 'data') + '/'
@@ -263,18 +256,17 @@ def test_train_and_coco_evaluation_through_the_tools(tmp_path):
     loaders = [f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
                for key in ('batch_size=2', 'num_workers=0', 'persistent_workers=False')]
     work = tmp_path / 'work'
-    # train, then test the checkpoint, in one process (tests/stock_entry_points.py scripts)
-    steps = steps_of(_run(
-        osp.join(ROOT, 'tests', 'stock_entry_points.py'), 'scripts',
-        osp.join(ROOT, 'tools/train.py'), DEMO, '--work-dir', str(work), '--cfg-options',
-        *data, *loaders, 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-        'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1',
-        'param_scheduler.0.end=2', 'param_scheduler.1.end=4',
-        'param_scheduler.1.milestones=[3]', ':::',
-        osp.join(ROOT, 'tools/test.py'), DEMO, str(work / 'iter_4.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options', *data, *loaders, cwd=tmp_path))
-    assert [end for _, end in steps.values()] == ['ok', 'ok'], steps
-    log, out = steps['1 train.py'][0], steps['2 test.py'][0]
+    # train, then test the checkpoint, one after the other in this process
+    log = check_here(osp.join(TOOLS, 'train.py'), DEMO, '--work-dir', work, '--cfg-options',
+                     *data, *loaders, 'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+                     'default_hooks.checkpoint.interval=4', 'default_hooks.logger.interval=1',
+                     'param_scheduler.0.end=2', 'param_scheduler.1.end=4',
+                     'param_scheduler.1.milestones=[3]',
+                     # vis_data/ in this run's folder (mmengine's visualizer is one per name in
+                     # a process, and the toolboxes' runtime names it 'visualizer')
+                     'visualizer.name=det_train', cwd=tmp_path)
+    out = check_here(osp.join(TOOLS, 'test.py'), DEMO, work / 'iter_4.pth', '--work-dir',
+                     tmp_path / 'test', '--cfg-options', *data, *loaders, cwd=tmp_path)
     assert 'Iter(train) [4/4]' in log
     assert 'coco/bbox_mAP:' in log and 'coco/segm_mAP:' in log
     scalars = [json.loads(line) for path in glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))

@@ -10,13 +10,11 @@ import pytest
 import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
-from tests import forkserver
-from tests.test_bad_samples import SEG_DEMO, SKIPPED, _ade, _run, _seg_options, _with_limit
+from tests.conftest import DEMO_SEG as DEMO
+from tests.conftest import ROOT, TOOLS
+from tests.test_bad_samples import SKIPPED, _ade, _seg_options, _with_limit
 
 pytestmark = pytest.mark.multiprocess
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 
 # A batch-independent variant of the demo (LayerNorm backbone, GroupNorm heads, no dropout,
 # no random augmentation), so that 2 processes x batch 2 must equal 1 process x batch 4.
@@ -51,7 +49,7 @@ def test_two_cpu_processes_match_one(tmp_path):
     config = tmp_path / 'exact.py'
     config.write_text(EXACT)
     env = dict(os.environ, PYTHON=sys.executable, PORT='29531')
-    dist = subprocess.run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config), '2',
+    dist = subprocess.run(['bash', osp.join(TOOLS, 'dist_train.sh'), str(config), '2',
                            '--work-dir', str(tmp_path / 'two'), *_options(root, 2)],
                           cwd=tmp_path, capture_output=True, text=True, env=env)
     assert dist.returncode == 0, dist.stderr[-3000:]
@@ -59,9 +57,9 @@ def test_two_cpu_processes_match_one(tmp_path):
     # each on one thread as torchrun gives its processes (two processes of two threads each on
     # two cores took 5 s to 12 s, varying from run to run; on one thread each, 1.8 s)
     one_thread = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    runs = {name: forkserver.start([sys.executable, '-W', 'ignore',
-                                    osp.join(ROOT, 'tools/train.py'), str(config), '--work-dir',
-                                    str(tmp_path / name), *_options(root, batch)],
+    runs = {name: subprocess.Popen([sys.executable, '-W', 'ignore', osp.join(TOOLS, 'train.py'),
+                                    str(config), '--work-dir', str(tmp_path / name),
+                                    *_options(root, batch)],
                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, env=one_thread)
             for name, batch in (('one', 4), ('half', 2))}
@@ -88,10 +86,10 @@ def demo_in_two_processes(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('two_processes')
     root, files = _ade(tmp, 'data', truncated=3, missing_ann=6)
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHON=sys.executable, PORT='29541')
-    code, log = _run(['bash', osp.join(ROOT, 'tools/dist_train.sh'),
-                      _with_limit(tmp, SEG_DEMO, 2), '2', '--work-dir', str(tmp / 'w'),
-                      *_seg_options(root, iters=4)], cwd=tmp, env=env)
-    return code, log, files, tmp / 'w'
+    proc = subprocess.run(['bash', osp.join(TOOLS, 'dist_train.sh'), _with_limit(tmp, DEMO, 2),
+                           '2', '--work-dir', str(tmp / 'w'), *_seg_options(root, iters=4)],
+                          cwd=tmp, capture_output=True, text=True, env=env)
+    return proc.returncode, proc.stdout + proc.stderr, files, tmp / 'w'
 
 
 def test_syncbn_falls_back_to_bn_on_cpu_with_a_log_line(demo_in_two_processes):

@@ -5,9 +5,9 @@ and a NaN arriving between checks is caught at save time (in-process)."""
 import glob
 import hashlib
 import math
-import os
 import os.path as osp
 import shutil
+import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -16,18 +16,17 @@ import torch
 from torch import nn
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
-from tests import forkserver
+from tests.conftest import DEMO_SEG as CONFIG
+from tests.conftest import TOOLS, run_here, user_env
 
 # The tests marked `stacks` run on every stack (docs/stacks.md); the AMP one needs a CPU loss
 # scaler, which torch has from 2.3 (torch.amp.GradScaler('cpu')).
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
-ENV = dict(os.environ, PYTHONPATH=ROOT)  # the tools use this checkout's package
 
-
-def _train(root, work, iters, *extra, resume=False, rlimits=None):
-    args = [sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'), CONFIG,
+def _train(root, work, iters, *extra, resume=False, max_file_kb=None):
+    """tools/train.py on the demo: in this process, or with ``max_file_kb`` in a fresh one
+    whose files cannot grow larger (``ulimit -f``: a full disk for the checkpoint writer)."""
+    args = [osp.join(TOOLS, 'train.py'), CONFIG,
             '--work-dir', str(work), *(['--resume'] if resume else []), '--cfg-options',
             f'train_dataloader.dataset.data_root={root}',
             f'val_dataloader.dataset.data_root={root}',
@@ -38,8 +37,11 @@ def _train(root, work, iters, *extra, resume=False, rlimits=None):
             'val_dataloader.persistent_workers=False', 'param_scheduler.0.end=1',
             'param_scheduler.1.begin=1', 'param_scheduler.1.end=4',
             'model.decode_head.channels=16', 'model.auxiliary_head.channels=8', *extra]
-    proc = forkserver.run(args, cwd=osp.dirname(str(work)), capture_output=True, text=True,
-                          env=ENV, rlimits=rlimits)
+    if max_file_kb is None:
+        return run_here(*args, cwd=osp.dirname(str(work)))
+    proc = subprocess.run(['bash', '-c', f'ulimit -f {max_file_kb} && exec "$@"', 'bash',
+                           sys.executable, '-W', 'ignore', *args], cwd=osp.dirname(str(work)),
+                          capture_output=True, text=True, env=user_env())
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -88,7 +90,7 @@ def test_nan_loss_stops_before_a_checkpoint_and_resume_goes_on(two_good_iteratio
     assert 'resumed epoch: 0, iter: 2' in log and _finite(work / 'iter_4.pth')
 
 
-_FILE_SIZE_LIMIT = dict(RLIMIT_FSIZE=(4 << 20, 4 << 20))  # too small for the 36 MB checkpoint
+_FILE_SIZE_LIMIT_KB = 4 << 10  # 4 MB: too small for the 36 MB checkpoint
 
 
 @pytest.mark.stacks
@@ -96,7 +98,7 @@ def test_failed_checkpoint_write_keeps_the_previous_one(two_good_iterations):
     tmp, root = two_good_iterations
     work = _copy(tmp, 'full')
     digest = hashlib.md5((work / 'iter_2.pth').read_bytes()).hexdigest()
-    code, log = _train(root, work, 4, resume=True, rlimits=_FILE_SIZE_LIMIT)
+    code, log = _train(root, work, 4, resume=True, max_file_kb=_FILE_SIZE_LIMIT_KB)
     assert code != 0
     assert (f"CheckpointWriteError: Could not write checkpoint '{work}/iter_4.pth': File too "
             f'large (EFBIG). Nothing was replaced or deleted: {work}/iter_2.pth is whole, and '

@@ -7,9 +7,7 @@ import pytest
 import torch
 
 from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet, fuse_for_inference
-from tests.conftest import TINY_INCEPTIONNEXT, randomize_, run_script_here
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.conftest import TINY_INCEPTIONNEXT, TOOLS, randomize_, run_script_here
 
 
 @pytest.mark.parametrize('net,arch', [
@@ -48,7 +46,7 @@ def test_fused_form_exports(tmp_path):
 def test_export_tool(tmp_path, capsys):
     torch.save(randomize_(InceptionNeXtNet(TINY_INCEPTIONNEXT)).state_dict(), tmp_path / 'w.pth')
     code, out, err = run_script_here(
-        capsys, osp.join(ROOT, 'tools/export_onnx.py'), '--arch', json.dumps(TINY_INCEPTIONNEXT),
+        capsys, osp.join(TOOLS, 'export_onnx.py'), '--arch', json.dumps(TINY_INCEPTIONNEXT),
         '--checkpoint', tmp_path / 'w.pth', '--shape', '64', '96', '--out', tmp_path / 'b.onnx')
     assert code == 0, err[-2000:]
     assert 'max relative difference' in out and osp.isfile(tmp_path / 'b.onnx')

@@ -1,5 +1,9 @@
 """A run killed with SIGKILL and resumed ends with the same weights as an uninterrupted one;
-a checkpoint cut short by the kill is never the one resumed from."""
+a checkpoint cut short by the kill is never the one resumed from.
+
+Every run has a process of its own (:func:`~tests.conftest.run_python`): one is killed, and
+all of them switch torch to deterministic algorithms (``randomness.deterministic``), a
+process-wide setting."""
 import os
 import os.path as osp
 import shutil
@@ -12,15 +16,14 @@ import pytest
 import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
-from tests import forkserver
+from tests.conftest import DEMO_SEG as CONFIG
+from tests.conftest import TOOLS, run_python, user_env
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
 ITERS = 8
 
 
 def _cmd(data_root, work_dir, *extra):
-    return [sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'), CONFIG,
+    return [osp.join(TOOLS, 'train.py'), CONFIG,
             '--work-dir', str(work_dir), *extra, '--cfg-options',
             f'train_dataloader.dataset.data_root={data_root}',
             f'val_dataloader.dataset.data_root={data_root}', f'train_cfg.max_iters={ITERS}',
@@ -48,13 +51,15 @@ def data(tmp_path_factory):
 def whole(data):
     """The uninterrupted run: a checkpoint every 2 iterations, all kept."""
     tmp, root = data
-    forkserver.run(_cmd(root, tmp / 'whole'), cwd=tmp, check=True, capture_output=True)
+    proc = run_python(*_cmd(root, tmp / 'whole'), cwd=tmp)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     return tmp / 'whole'
 
 
 def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
     tmp, root = data
-    killed = forkserver.start(_cmd(root, tmp / 'killed'), cwd=tmp, stdout=subprocess.DEVNULL,
+    killed = subprocess.Popen([sys.executable, '-W', 'ignore', *_cmd(root, tmp / 'killed')],
+                              cwd=tmp, env=user_env(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     marker = tmp / 'killed' / 'last_checkpoint'
     deadline = time.time() + 300
@@ -64,8 +69,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     assert not osp.exists(tmp / 'killed' / f'iter_{ITERS}.pth')
-    out = forkserver.run(_cmd(root, tmp / 'killed', '--resume'), cwd=tmp, capture_output=True,
-                         text=True)
+    out = run_python(*_cmd(root, tmp / 'killed', '--resume'), cwd=tmp)
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'resumed epoch: 0, iter: ' in out.stdout + out.stderr
     whole, resumed = (_weights(tmp / d / f'iter_{ITERS}.pth') for d in ('whole', 'killed'))
@@ -84,8 +88,7 @@ def test_half_written_checkpoint_is_skipped(data, whole):
     # the kill came while iter_4.pth was being written by a non-atomic writer
     data_bytes = (work / 'iter_4.pth').read_bytes()
     (work / 'iter_4.pth').write_bytes(data_bytes[:len(data_bytes) // 3])
-    out = forkserver.run(_cmd(root, work, '--resume') + ['train_cfg.max_iters=4'], cwd=tmp,
-                         capture_output=True, text=True)
+    out = run_python(*_cmd(root, work, '--resume'), 'train_cfg.max_iters=4', cwd=tmp)
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-3000:]
     assert 'is missing or incomplete' in log and 'resuming from' in log

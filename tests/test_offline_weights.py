@@ -5,7 +5,6 @@ import http.server
 import os
 import os.path as osp
 import socket
-import sys
 import threading
 import time
 
@@ -14,35 +13,33 @@ import torch
 
 from mmseg_inceptionnext.models import CheckpointDownloadError, read_checkpoint
 from mmseg_inceptionnext.synthetic import make_ade20k_like
-from tests import forkserver
+from tests.conftest import ROOT, TOOLS, run_here
+from tests.conftest import TINY_INCEPTIONNEXT as TINY
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLOSED = 'http://127.0.0.1:9'  # the discard port: nothing listens, the connection is refused
-TINY = dict(depths=(1, 1, 2, 1), dims=(8, 16, 24, 32), band_kernel_size=5, branch_ratio=0.25)
 
 
-def test_paper_config_offline_ends_in_one_clear_message(tmp_path):
+def test_paper_config_offline_ends_in_one_clear_message(tmp_path, monkeypatch):
     make_ade20k_like(tmp_path / 'data', num_train=2, num_val=1, size=(64, 64))
     root = str(tmp_path / 'data' / 'ADEChallengeData2016')
-    env = dict(os.environ, PYTHONPATH=ROOT, INCEPTIONNEXT_CKPT_DIR=CLOSED,
-               TORCH_HOME=str(tmp_path / 'torch'))  # an empty download cache
+    monkeypatch.setenv('INCEPTIONNEXT_CKPT_DIR', CLOSED)  # read by the config
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))  # an empty download cache
     start = time.time()
-    proc = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                           osp.join(ROOT, 'configs/upernet_inceptionnext_t_ade20k.py'),
-                           '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-                           f'train_dataloader.dataset.data_root={root}',
-                           f'val_dataloader.dataset.data_root={root}',
-                           'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-                           'train_dataloader.persistent_workers=False',
-                           'val_dataloader.persistent_workers=False'],
-                          cwd=tmp_path, capture_output=True, text=True, env=env)
-    assert proc.returncode != 0 and time.time() - start < 120
-    lines = proc.stderr.strip().splitlines()
+    code, out = run_here(osp.join(TOOLS, 'train.py'),
+                         osp.join(ROOT, 'configs/upernet_inceptionnext_t_ade20k.py'),
+                         '--work-dir', tmp_path / 'w', '--cfg-options',
+                         f'train_dataloader.dataset.data_root={root}',
+                         f'val_dataloader.dataset.data_root={root}',
+                         'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+                         'train_dataloader.persistent_workers=False',
+                         'val_dataloader.persistent_workers=False', cwd=tmp_path)
+    assert code != 0 and time.time() - start < 120
+    lines = out.strip().splitlines()
     start = max(i for i, line in enumerate(lines) if line.startswith('mmseg_inceptionnext.'))
     error = '\n'.join(lines[start:])  # the exception that ends the output
-    assert proc.stderr.count('Traceback (most recent call last)') == 1  # no chain of causes
+    assert out.count('Traceback (most recent call last)') == 1  # no chain of causes
     assert error.startswith('mmseg_inceptionnext.models.download.CheckpointDownloadError: '
                             'InceptionNeXt cannot load its pretrained weights: Cannot download '
                             f"checkpoint '{CLOSED}/inceptionnext_tiny.pth': ConnectionRefusedError")

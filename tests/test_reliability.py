@@ -1,5 +1,6 @@
 """The reliability settings tools/train.py and tools/test.py add to a config, and those the
 config makes itself, which they leave alone."""
+import glob
 import os.path as osp
 
 from mmengine.config import Config
@@ -8,8 +9,7 @@ from mmseg_inceptionnext.safety.config_edits import (
     add_testing_safeguards,
     add_training_safeguards,
 )
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.conftest import ROOT
 
 
 def _types(hooks):
@@ -81,6 +81,9 @@ def test_every_test_named_in_errors_md_exists():
             current = file or current
             named.append((current, name))
     assert len(named) > 20 and all(file for file, _ in named)
+    files = {osp.basename(p): p for p in glob.glob(osp.join(ROOT, 'tests', '**', 'test_*.py'),
+                                                   recursive=True)}
     for file, name in named:
-        source = open(osp.join(ROOT, 'tests', file)).read()
+        assert file in files, file
+        source = open(files[file]).read()
         assert f'def {name}(' in source, f'{file}::{name}'

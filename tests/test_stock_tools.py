@@ -11,28 +11,23 @@ data, for MMSegmentation and MMDetection alike:
   the checkpoints of both (the exact weights) tensors-only, on every stack;
 - our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours
   (these uses of finished checkpoints run one after another in one process, as in a user's
-  session: tests/stock_entry_points.py ``use``; training and resuming start processes of
-  their own);
+  session: tests/stock_entry_points.py ``use``; the stock training and resuming start
+  processes of their own, our CLI trains in the test's process);
 - a checkpoint whose unpickling would run code is refused by every one of these entry points
   and nothing of it runs.
 """
 import json
-import os
-import os.path as osp
 import re
-import sys
 
 import pytest
 import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
-from tests import forkserver
-from tests.conftest import RunsCode
+from tests import stock_entry_points
+from tests.conftest import RunsCode, check_here, run_python, user_env
 from tests.stock_entry_points import steps_of, stock_tool
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
-
-HERE = osp.dirname(osp.abspath(__file__))
 
 COMMON = """custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 train_cfg = dict(max_iters=4, val_interval=4)
@@ -51,16 +46,12 @@ TOOLBOXES = {
 }
 
 
-def run(*args, cwd, check=True):
+def run(*args, cwd):
     """A command as a user runs it in their project: a fresh interpreter, the installed
     package, one thread (robust on a small shared CPU)."""
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    env.pop('PYTHONPATH', None)
-    proc = forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = run_python(*args, cwd=cwd, env=user_env(OMP_NUM_THREADS='1'))
     out = proc.stdout + proc.stderr
-    if check:
-        assert proc.returncode == 0, out[-4000:]
+    assert proc.returncode == 0, out[-4000:]
     return out
 
 
@@ -88,8 +79,8 @@ def project(request, tmp_path_factory):
                   'train_cfg.max_iters=2', f"default_hooks.checkpoint.save_best={spec['best']}",
                   cwd=root),
         resumed=run(train, config, '--work-dir', 'work_dirs/stock', '--resume', cwd=root),
-        ours=run('-m', 'mmseg_inceptionnext', 'train', config, '--work-dir', 'work_dirs/ours',
-                 '--cfg-options', 'train_cfg.max_iters=2', cwd=root))
+        ours=check_here('-m', 'mmseg_inceptionnext', 'train', config, '--work-dir',
+                        'work_dirs/ours', '--cfg-options', 'train_cfg.max_iters=2', cwd=root))
     return dict(toolbox=toolbox, root=root, config=config, logs=logs, **spec)
 
 
@@ -117,7 +108,7 @@ def used(project):
     work = project['root'] / 'work_dirs/ours_resumed'
     work.mkdir()
     (work / 'last_checkpoint').write_text(str(project['root'] / CHECKPOINTS[1]))
-    out = run(osp.join(HERE, 'stock_entry_points.py'), 'use', project['toolbox'],
+    out = run(stock_entry_points.__file__, 'use', project['toolbox'],
               project['config'], project['image'], *CHECKPOINTS, str(work), cwd=project['root'])
     return steps_of(out)
 
@@ -160,7 +151,7 @@ def test_pickled_code_is_refused_by_every_entry_point(project):
     ckpt = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
     ckpt['meta']['payload'] = RunsCode(marker)
     torch.save(ckpt, root / 'evil.pth')
-    out = run(osp.join(HERE, 'stock_entry_points.py'), 'refuse', project['toolbox'],
+    out = run(stock_entry_points.__file__, 'refuse', project['toolbox'],
               project['config'], project['image'], 'evil.pth', cwd=root)
     errors = result(out)
     assert set(errors) == {'inferencer', 'init_model', 'train.py --resume', 'test.py',

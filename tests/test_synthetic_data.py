@@ -18,7 +18,6 @@ from mmseg_inceptionnext.synthetic import (
     shape_polygon,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZE = (96, 112)  # (height, width); not square, so that a swapped axis shows
 K = len(SHAPE_CLASSES)
 OLD = 1_000_000_000  # an mtime (2001) that no rewrite can produce

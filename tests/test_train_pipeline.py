@@ -3,24 +3,12 @@ generated data, with the demo config (a few iterations)."""
 import glob
 import json
 import os.path as osp
-import sys
 
 import pytest
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
-from tests import forkserver
-from tests.conftest import load_without_allow_list
-from tests.stock_entry_points import steps_of
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/demo/upernet_inceptionnext_a_synthetic.py')
-
-
-def _run(*args, cwd):
-    proc = forkserver.run([sys.executable, '-W', 'ignore', *args], cwd=cwd, capture_output=True,
-                          text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
+from tests.conftest import DEMO_SEG as CONFIG
+from tests.conftest import TOOLS, check_here, load_without_allow_list, run_here
 
 
 def _options(data_root, iters):
@@ -43,9 +31,13 @@ def trained(tmp_path_factory):
     work = tmp / 'work'
     config = tmp / 'with_memory_hook.py'  # custom_hooks without SafeCheckpointHook
     config.write_text(f"_base_ = {CONFIG!r}\n"
-                      f"custom_hooks = [dict(type='MemoryMonitorHook', interval=1)]\n")
-    log = _run(osp.join(ROOT, 'tools/train.py'), str(config), '--work-dir', str(work),
-               *_options(data_root, 4), cwd=tmp)
+                      f"custom_hooks = [dict(type='MemoryMonitorHook', interval=1)]\n"
+                      # a visualizer of its own, which writes vis_data/ in this run's folder:
+                      # mmengine keeps one visualizer per name in a process (the toolboxes'
+                      # runtime names theirs 'visualizer'), and other runs share this one
+                      "visualizer = dict(name='train_pipeline')\n")
+    log = check_here(osp.join(TOOLS, 'train.py'), config, '--work-dir', work,
+                     *_options(data_root, 4), cwd=tmp)
     return tmp, work, data_root, log
 
 
@@ -66,8 +58,8 @@ def test_train_validates_and_writes_safe_checkpoints(trained):
 
 def test_resume_continues_from_saved_iteration(trained):
     tmp, work, data_root, _ = trained
-    log = _run(osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir', str(work), '--resume',
-               *_options(data_root, 6), cwd=tmp)
+    log = check_here(osp.join(TOOLS, 'train.py'), CONFIG, '--work-dir', work, '--resume',
+                     *_options(data_root, 6), cwd=tmp)
     assert 'resumed epoch: 0, iter: 4' in log
     assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
     assert osp.isfile(work / 'iter_6.pth')
@@ -78,20 +70,13 @@ def test_test_tool_and_inference_tool(trained):
     opts = ['--cfg-options', f'test_dataloader.dataset.data_root={data_root}',
             'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
     images = osp.join(data_root, 'images', 'validation')
-    test_py, infer_py = osp.join(ROOT, 'tools/test.py'), osp.join(ROOT, 'tools/infer.py')
-    # the three tools one after another in one process (tests/stock_entry_points.py scripts)
-    steps = steps_of(_run(
-        osp.join(ROOT, 'tests', 'stock_entry_points.py'), 'scripts',
-        test_py, CONFIG, str(work / 'iter_4.pth'), '--work-dir', str(tmp / 'test'), *opts, ':::',
-        test_py, CONFIG, str(work / 'iter_4.pth'), '--tta', '--work-dir', str(tmp / 'tta'),
-        *opts, ':::',
-        infer_py, CONFIG, str(work / 'iter_4.pth'), images, '--out-dir', str(tmp / 'overlays'),
-        cwd=tmp))
-    assert [(name, end) for name, (_, end) in steps.items()] == [
-        ('1 test.py', 'ok'), ('2 test.py', 'ok'), ('3 infer.py', 'ok')], steps
-    assert "'mIoU':" in steps['1 test.py'][0]
-    assert "'mIoU':" in steps['2 test.py'][0]
-    out = steps['3 infer.py'][0]
+    test_py, infer_py = osp.join(TOOLS, 'test.py'), osp.join(TOOLS, 'infer.py')
+    ckpt = work / 'iter_4.pth'
+    out = check_here(test_py, CONFIG, ckpt, '--work-dir', tmp / 'test', *opts, cwd=tmp)
+    assert "'mIoU':" in out
+    out = check_here(test_py, CONFIG, ckpt, '--tta', '--work-dir', tmp / 'tta', *opts, cwd=tmp)
+    assert "'mIoU':" in out
+    out = check_here(infer_py, CONFIG, ckpt, images, '--out-dir', tmp / 'overlays', cwd=tmp)
     written = sorted(glob.glob(str(tmp / 'overlays' / '*.png')))
     assert len(written) == 4 and all(path in out for path in written)
     from PIL import Image
@@ -100,24 +85,22 @@ def test_test_tool_and_inference_tool(trained):
 
 
 def test_missing_dataset_directory_is_named(tmp_path):
-    proc = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                           CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-                           'train_dataloader.dataset.data_root=no/such/dir'],
-                          cwd=tmp_path, capture_output=True, text=True)
-    assert proc.returncode != 0
-    assert ("train_dataloader.dataset.data_root 'no/such/dir' does not exist" in proc.stderr
-            and 'README\'s "Data" section' in proc.stderr)
+    code, err = run_here(osp.join(TOOLS, 'train.py'), CONFIG, '--work-dir', tmp_path / 'w',
+                         '--cfg-options', 'train_dataloader.dataset.data_root=no/such/dir',
+                         cwd=tmp_path)
+    assert code != 0
+    assert ("train_dataloader.dataset.data_root 'no/such/dir' does not exist" in err
+            and 'README\'s "Data" section' in err)
     assert not (tmp_path / 'w').exists()  # failed before the run started
 
 
 def test_paramwise_key_that_matches_nothing_is_an_error(tmp_path):
     make_ade20k_like(tmp_path / 'data', num_train=2, num_val=1, size=(64, 64))
     root = str(tmp_path / 'data' / 'ADEChallengeData2016')
-    proc = forkserver.run([sys.executable, '-W', 'ignore', osp.join(ROOT, 'tools/train.py'),
-                           CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-                           f'train_dataloader.dataset.data_root={root}',
-                           f'val_dataloader.dataset.data_root={root}',
-                           'optim_wrapper.paramwise_cfg.custom_keys.relative_position.decay_mult=0'],
-                          cwd=tmp_path, capture_output=True, text=True)
-    assert proc.returncode != 0
-    assert "custom_keys ['relative_position'] match no parameter" in proc.stderr
+    code, err = run_here(osp.join(TOOLS, 'train.py'), CONFIG, '--work-dir', tmp_path / 'w',
+                         '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+                         f'val_dataloader.dataset.data_root={root}',
+                         'optim_wrapper.paramwise_cfg.custom_keys.relative_position.decay_mult=0',
+                         cwd=tmp_path)
+    assert code != 0
+    assert "custom_keys ['relative_position'] match no parameter" in err

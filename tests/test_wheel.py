@@ -11,7 +11,6 @@ from a project folder outside the repository.
 import os
 import os.path as osp
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -20,9 +19,8 @@ import zipfile
 
 import pytest
 
-from tests import forkserver
+from tests.conftest import ROOT, user_env
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 IGNORED = shutil.ignore_patterns('.venv', '.venvs', '.git', 'work_dirs', 'data', 'build', 'dist',
                                  '*.egg-info', '__pycache__', '.pytest_cache', '.ruff_cache')
 
@@ -49,30 +47,10 @@ def wheel_env(tmp_path_factory):
     with open(osp.join(site.strip(), 'zz_development_packages.pth'), 'w') as f:
         f.write(deps + '\n')
     _check([str(python), '-m', 'pip', 'install', '--no-deps', '--no-index', '-q', str(wheel)])
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PATH=f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    env.pop('PYTHONPATH', None)
+    env = user_env(OMP_NUM_THREADS='1', PATH=f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}")
     project = tmp / 'my_project'
     project.mkdir()
     return dict(wheel=wheel, env_dir=env_dir, python=python, env=env, project=project)
-
-
-@pytest.fixture(scope='module')
-def walkthrough_env(wheel_env, tmp_path_factory):
-    """The wheel environment's variables, with a ``python`` first on ``PATH`` that runs its
-    command line through a fork server of that environment's interpreter (the interpreter
-    itself under TESTS_FRESH_INTERPRETERS=1)."""
-    env = wheel_env['env']
-    if forkserver.fresh_interpreters():
-        yield env
-        return
-    server = forkserver.Server(wheel_env['python'], env)
-    shims = tmp_path_factory.mktemp('shims')
-    (shims / 'python').write_text('#!/bin/sh\nexec ' + ' '.join(
-        shlex.quote(str(a)) for a in server.client_command()) + ' "$@"\n')
-    (shims / 'python').chmod(0o755)
-    yield dict(env, PATH=f"{shims}{os.pathsep}{env['PATH']}")
-    server.stop()
 
 
 def test_wheel_holds_configs_cli_and_startup_hook(wheel_env):
@@ -118,11 +96,11 @@ def readme_steps():
     return re.findall(pattern, readme, flags=re.S)
 
 
-def test_readme_walkthrough_runs_as_written(wheel_env, walkthrough_env):
+def test_readme_walkthrough_runs_as_written(wheel_env):
     steps = readme_steps()
     kinds = [kind for kind, _, _ in steps]
     assert kinds.count('file') >= 2 and kinds.count('bash') >= 2 and kinds.count('python') >= 2
-    project, env = wheel_env['project'], walkthrough_env
+    project, env = wheel_env['project'], wheel_env['env']
     outputs = []
     for kind, arg, code in steps:
         if kind == 'file':
