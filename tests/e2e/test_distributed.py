@@ -12,7 +12,7 @@ import torch
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests.conftest import DEMO_SEG as DEMO
 from tests.conftest import ROOT, TOOLS
-from tests.test_bad_samples import SKIPPED, _ade, _seg_options, _with_limit
+from tests.safety.test_bad_samples import SKIPPED, _ade, _seg_options, _with_limit
 
 pytestmark = pytest.mark.multiprocess
 

@@ -22,9 +22,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 
 import mmseg_inceptionnext  # noqa: F401  (the allow-list, as custom_imports would)
 from mmseg_inceptionnext.safety.safe_load import allowed_globals
-from tests.conftest import Getattr, RunsCode, load_without_allow_list
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.conftest import ROOT, Getattr, RunsCode, load_without_allow_list
 
 
 def _python(code, cwd, env=None):
@@ -133,7 +131,7 @@ REGISTRATION_PATHS = {
 # Elsewhere in this file: OpenMMLab then the plugin (test_importing_changes_exactly_...),
 # the plugin then mmengine (test_startup_hook_switched_off), a config by name through the
 # start-up hook (test_stock_mmengine_reads_configs_by_name); in-process builds after the
-# registries: tests/test_registry.py; the stock tools: tests/test_stock_tools.py.
+# registries: tests/plugin/test_registry.py; the stock tools: tests/e2e/test_stock_tools.py.
 
 
 def check_registered(out, built=False):

@@ -1,6 +1,6 @@
 """Bad samples, through the real tools on generated data: skipped and counted in training
 (MMSegmentation and MMDetection, dataloader workers, the stock mmseg train.py; two processes:
-tests/test_distributed.py), an error naming the file in testing, and a clear stop above the
+tests/e2e/test_distributed.py), an error naming the file in testing, and a clear stop above the
 limit."""
 import json
 import os

@@ -1,7 +1,7 @@
 """Every segmentation config under configs/ parses, agrees with the drop-path and lr-decay
 tables, builds, and runs; no config stands more than two local levels above OpenMMLab's bases;
 the ConvNeXt baselines differ from their InceptionNeXt configs in the backbone only, the demo
-in data, size and schedule only (detection configs: tests/test_det_configs.py)."""
+in data, size and schedule only (detection configs: tests/configs/test_det_configs.py)."""
 import glob
 import os.path as osp
 import re
