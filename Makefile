@@ -17,17 +17,14 @@ lint: install
 format: install
 	$(PY) -m ruff check --fix .
 
-# One pytest-xdist worker per core, a test file's tests in one worker (module fixtures), the
-# longest files handed out first (tests/conftest.py LONG_FILES; xdist's own reordering by test
-# count is off); then the tests that start several training processes, alone. The parallel
-# part prints its ten slowest tests, so that a slow new test shows where it lands.
-# The files that hold the tests marked multiprocess: the second run collects only these
-# (tests/conftest.py refuses a multiprocess test in any other file).
-MULTIPROCESS := tests/test_distributed.py
-
+# One pytest-xdist worker per core, a test file's tests in one worker (module fixtures run
+# once), the files handed out in collection order (folder by folder; xdist's own reordering by
+# test count would leave the long end-to-end files, which hold few tests, to the end); then
+# the tests that start several training processes (marked multiprocess, in tests/e2e), alone.
+# The parallel part prints its ten slowest tests, so that a slow new test shows where it lands.
 test: lint
-	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=10 -m "not multiprocess"
-	$(PY) -m pytest -q -m multiprocess $(MULTIPROCESS)
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=10 -m "not multiprocess" tests
+	$(PY) -m pytest -q -m multiprocess tests/e2e
 
 # The stack matrix (docs/stacks.md): each stack of scripts/install.sh --stack NAME in
 # .venvs/NAME, where the tests marked `stacks` run (the full suite runs above, on the current
@@ -35,7 +32,7 @@ test: lint
 STACKS := classic onedl
 # The test files that hold `stacks` tests (the deployment tests import ONNX at collection,
 # which the stacks do not install).
-STACK_FILES = $(shell grep -l 'pytest.mark.stacks' tests/test_*.py)
+STACK_FILES = $(shell grep -rl --include='test_*.py' 'pytest.mark.stacks' tests | sort)
 
 test-stacks:
 	@for stack in $(STACKS); do \
