@@ -23,7 +23,8 @@ from mmengine.runner import Runner
 
 from ..plugin.optim import check_custom_keys
 from ..safety.checkpoint_io import resume_checkpoint
-from ..safety.config_edits import add_testing_safeguards, add_training_safeguards, dataset_cfgs
+from ..safety.config_edits import add_testing_safeguards, add_training_safeguards
+from ..safety.dataset_check import check_datasets
 from ..safety.distributed import end_distributed, prepare_cpu_distributed
 
 _TOOLBOXES = ('mmseg', 'mmdet')
@@ -97,21 +98,12 @@ def load_config(config: str, *, work_dir: Optional[str] = None,
     return cfg
 
 
-def check_data_roots(cfg: Config, loaders: Sequence[str]) -> None:
-    """Fail before the run starts if a dataloader's ``data_root`` does not exist.
-
-    Raises:
-        FileNotFoundError: Naming the loader, the path and where to read about data.
-    """
-    for loader in loaders:
-        for root in [d['data_root'] for d in dataset_cfgs((cfg.get(loader) or {}).get('dataset'))
-                     if d.get('data_root')]:
-            if not osp.isdir(root):
-                raise FileNotFoundError(
-                    f'{loader}.dataset.data_root {root!r} does not exist (working directory: '
-                    f'{os.getcwd()}). Prepare the dataset there as the README\'s "Data" '
-                    f'section describes, or point the config at it with --cfg-options '
-                    f'{loader}.dataset.data_root=/path/to/dataset.')
+def check_data(cfg: Config, loaders: Sequence[str]) -> None:
+    """Fail before anything is built if a dataloader's split cannot work (a missing data root,
+    folder or annotation file, an empty split, unpaired images and labels beyond the
+    bad-sample limit): :func:`~mmseg_inceptionnext.safety.dataset_check.check_datasets`."""
+    hooks = [h for h in cfg.get('custom_hooks') or [] if h.get('type') == 'BadSampleHook']
+    check_datasets(cfg, loaders, hooks[0].get('max_skipped', 0.01) if hooks else 0)
 
 
 def check_paramwise_keys(cfg: Config, model: torch.nn.Module) -> None:
@@ -198,7 +190,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
         cfg.resume, cfg.load_from = True, resume
-    check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
+    check_data(cfg, ['train_dataloader', 'val_dataloader'])
     use_safe_checkpoints(cfg)
     add_training_safeguards(cfg)
     prepare_cpu_distributed(cfg)
@@ -241,7 +233,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
         _visualize(cfg, show_dir)
     if out:
         _dump_predictions(cfg, out)
-    check_data_roots(cfg, ['test_dataloader'])
+    check_data(cfg, ['test_dataloader'])
     use_safe_checkpoints(cfg)
     add_testing_safeguards(cfg)
     prepare_cpu_distributed(cfg)

@@ -17,7 +17,8 @@ from mmengine.dist import all_gather_object, get_world_size
 from mmengine.hooks import Hook
 
 from ..plugin.registry import register_hook
-from .bad_samples import REPORT_KEY, BadSampleGuard, Problem, is_loading_step
+from .bad_samples import REPORT_KEY, BadSampleGuard, Problem, is_loading_step, resolve_limit
+from .dataset_check import check_datasets
 
 _INFO_KEY = 'bad_samples'
 
@@ -41,14 +42,6 @@ def find_guards(dataset: Any) -> List[BadSampleGuard]:
     """The :class:`BadSampleGuard` steps of a dataset's pipelines."""
     return [t for leaf in dataset_leaves(dataset) for t in leaf.pipeline.transforms
             if isinstance(t, BadSampleGuard)]
-
-
-def resolve_limit(max_skipped: Union[int, float], size: int) -> int:
-    """The number of skipped samples allowed: ``max_skipped`` itself (an int), or that
-    fraction of ``size`` (a float in (0, 1)), at least one sample."""
-    if isinstance(max_skipped, float):
-        return max(1, int(max_skipped * size))
-    return max_skipped
 
 
 def _model_ignore_index(model: Any) -> int:
@@ -90,8 +83,20 @@ class BadSampleHook(Hook):
         self.limit = resolve_limit(max_skipped, 0) if isinstance(max_skipped, int) else None
         self.dataset_size = 0
         self._pending: List[Problem] = []
+        self._checked: set = set()
+
+    def _check_data(self, runner, loaders) -> None:
+        """One sentence for a split that cannot work (a wrong data root or layout), before
+        its first sample is read (:func:`~.dataset_check.check_datasets`); once a loader."""
+        cfg = getattr(runner, 'cfg', None)
+        todo = [name for name in loaders if name not in self._checked and cfg is not None
+                and cfg.get(name)]
+        self._checked.update(todo)
+        if todo:
+            check_datasets(cfg, todo, self.max_skipped)
 
     def before_train(self, runner) -> None:
+        self._check_data(runner, ['train_dataloader', 'val_dataloader'])
         dataset = runner.train_dataloader.dataset
         self.dataset_size = len(dataset)
         self.limit = resolve_limit(self.max_skipped, self.dataset_size)
@@ -120,10 +125,12 @@ class BadSampleHook(Hook):
                            f'{self.limit}).' + self._listing(10))
 
     def before_val(self, runner) -> None:
+        self._check_data(runner, ['val_dataloader'])
         if self.guard_eval:
             self._guard_eval(runner, runner.val_loop)
 
     def before_test(self, runner) -> None:
+        self._check_data(runner, ['test_dataloader'])
         if self.guard_eval:
             self._guard_eval(runner, runner.test_loop)
 

@@ -262,3 +262,11 @@ class BadSampleGuard(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(on_bad={self.on_bad!r}, num_classes={self.num_classes}, '
                 f'ignore_index={self.ignore_index}, transforms={self.pipeline.transforms})')
+
+
+def resolve_limit(max_skipped: Union[int, float], size: int) -> int:
+    """The number of skipped samples allowed: ``max_skipped`` itself (an int), or that
+    fraction of ``size`` (a float in (0, 1)), at least one sample."""
+    if isinstance(max_skipped, float):
+        return max(1, int(max_skipped * size))
+    return max_skipped

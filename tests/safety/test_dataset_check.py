@@ -1,0 +1,126 @@
+"""A split that cannot work gets one sentence, with the data root and the counts, before a
+model is built (our CLI) or before the first sample is read (the stock tools, through the
+BadSampleHook of our configs)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from mmseg_inceptionnext.safety.dataset_check import DatasetLayoutError, check_datasets
+from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
+from tests.conftest import DEMO_DET, DEMO_SEG
+
+ADE = 'data/synthetic_ade/ADEChallengeData2016'
+TRAIN_IMAGES, TRAIN_LABELS = f'{ADE}/images/training', f'{ADE}/annotations/training'
+
+
+@pytest.fixture(scope='module')
+def ade_template(tmp_path_factory):
+    root = tmp_path_factory.mktemp('ade') / 'data' / 'synthetic_ade'
+    make_ade20k_like(root, num_train=6, num_val=2, size=32)
+    return root
+
+
+@pytest.fixture
+def ade(tmp_path, ade_template, monkeypatch):
+    """A fresh copy of the tiny ADE20K-layout data, as the demo config's relative data root
+    sees it from ``tmp_path``."""
+    shutil.copytree(ade_template, tmp_path / 'data' / 'synthetic_ade')
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _check(config, max_skipped=0):
+    check_datasets(Config.fromfile(config), ['train_dataloader', 'val_dataloader'], max_skipped)
+
+
+def test_good_ade_data_passes(ade):
+    _check(DEMO_SEG)
+
+
+def test_empty_split(ade):
+    for name in os.listdir(TRAIN_IMAGES):
+        os.remove(os.path.join(TRAIN_IMAGES, name))
+    with pytest.raises(DatasetLayoutError, match=r"^train_dataloader: the split is empty: "
+                       rf"'{TRAIN_IMAGES}' \(data root '{ADE}'\) holds no \.jpg images; "
+                       r'found no files;'):
+        _check(DEMO_SEG)
+
+
+def test_wrong_suffix_names_what_was_found(ade):
+    for name in os.listdir(TRAIN_IMAGES):
+        os.rename(os.path.join(TRAIN_IMAGES, name),
+                  os.path.join(TRAIN_IMAGES, name.replace('.jpg', '.jpeg')))
+    with pytest.raises(DatasetLayoutError, match=r'holds no \.jpg images; found 6 \.jpeg; set '
+                       r'img_suffix'):
+        _check(DEMO_SEG)
+
+
+def test_missing_annotations_folder(ade):
+    shutil.rmtree(TRAIN_LABELS)
+    with pytest.raises(DatasetLayoutError, match=rf"^train_dataloader: the annotations folder "
+                       rf"'{TRAIN_LABELS}' does not exist under data root '{ADE}'"):
+        _check(DEMO_SEG)
+
+
+def test_unpaired_images_beyond_the_limit(ade):
+    labels = sorted(os.listdir(TRAIN_LABELS))
+    for name in labels[:2]:
+        os.remove(os.path.join(TRAIN_LABELS, name))
+    _check(DEMO_SEG, max_skipped=2)  # within the limit: the guard skips them in training
+    with pytest.raises(DatasetLayoutError, match=r'6 \.jpg images in .* and 4 \.png label '
+                       r'maps in .*: 2 images have no label map .* more than the 1 bad '
+                       r'samples allowed'):
+        _check(DEMO_SEG, max_skipped=1)
+
+
+def test_coco_layout(tmp_path, monkeypatch):
+    root = tmp_path / 'data' / 'synthetic_coco'
+    make_coco_like(root, num_train=4, num_val=2, size=32)
+    monkeypatch.chdir(tmp_path)
+    _check(DEMO_DET)
+    for name in sorted(os.listdir(root / 'train2017'))[:2]:
+        os.remove(root / 'train2017' / name)
+    with pytest.raises(DatasetLayoutError, match=r'2 of the 4 images .* lists are not in '):
+        _check(DEMO_DET, max_skipped=1)
+    ann = root / 'annotations' / 'instances_train2017.json'
+    data = json.loads(ann.read_text())
+    ann.write_text(json.dumps(dict(data, images=[], annotations=[])))
+    with pytest.raises(DatasetLayoutError, match=r'the split is empty: .* lists no images'):
+        _check(DEMO_DET)
+    ann.unlink()
+    with pytest.raises(DatasetLayoutError, match=r'the annotation file .* does not exist under '
+                       r"data root 'data/synthetic_coco/'"):
+        _check(DEMO_DET)
+
+
+def test_our_train_refuses_before_building_a_model(ade, monkeypatch):
+    from mmseg_inceptionnext.cli import main
+    from mmseg_inceptionnext.runs import runner
+
+    def no_model(*args):
+        raise AssertionError('a model was built')
+    monkeypatch.setattr(runner, 'build_runner', no_model)
+    shutil.rmtree(TRAIN_LABELS)
+    with pytest.raises(DatasetLayoutError, match='the annotations folder'):
+        main(['train', DEMO_SEG, '--work-dir', 'w'])
+
+
+def test_stock_train_says_it_before_reading_a_sample(ade):
+    """MMSegmentation's own tools/train.py with a user's config on ours: one sentence."""
+    import mmseg
+    shutil.rmtree(TRAIN_LABELS)
+    (ade / 'my.py').write_text(f"_base_ = {DEMO_SEG!r}\ncustom_imports = dict(imports="
+                               "['mmseg_inceptionnext'], allow_failed_imports=False)\n")
+    train = os.path.join(os.path.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
+    proc = subprocess.run([sys.executable, train, 'my.py', '--work-dir', 'w'], cwd=ade,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('mmseg_inceptionnext.safety.dataset_check.DatasetLayoutError: '
+                           f"train_dataloader: the annotations folder '{TRAIN_LABELS}'"), last
+    assert 'Iter(train)' not in proc.stdout + proc.stderr
