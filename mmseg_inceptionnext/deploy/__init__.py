@@ -1,6 +1,7 @@
 """Deployment forms beyond PyTorch eager: ONNX export of backbones and whole segmentors, ONNX
-Runtime sessions, int8 static quantization, and the accuracy of each form against the fp32
-eager model. Needs the "deploy" extra (onnx, onnxruntime, onnxscript, scikit-image)."""
+Runtime sessions (dynamic input sizes through the export-time forms of :mod:`.dynamic`), int8
+static quantization, and the accuracy of each form against the fp32 eager model. Needs the
+"deploy" extra (onnx, onnxruntime, onnxscript, scikit-image)."""
 from .int8 import (
                    FIDELITY_IMAGES,
                    SAMPLE_IMAGES,
@@ -10,8 +11,8 @@ from .int8 import (
                    sample_images,
                    to_onnxruntime,
 )
-from .onnx_runtime import OnnxRuntimeModel, compare_outputs, export_onnx
+from .onnx_runtime import DynamicShapeError, OnnxRuntimeModel, compare_outputs, export_onnx
 
-__all__ = ['FIDELITY_IMAGES', 'SAMPLE_IMAGES', 'OnnxRuntimeModel', 'calibration_batches',
-           'compare_outputs', 'export_onnx', 'preprocess', 'quantize_onnx', 'sample_images',
-           'to_onnxruntime']
+__all__ = ['FIDELITY_IMAGES', 'SAMPLE_IMAGES', 'DynamicShapeError', 'OnnxRuntimeModel',
+           'calibration_batches', 'compare_outputs', 'export_onnx', 'preprocess',
+           'quantize_onnx', 'sample_images', 'to_onnxruntime']

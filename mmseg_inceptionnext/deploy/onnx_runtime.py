@@ -2,11 +2,14 @@
 
 :func:`export_onnx` writes any module (a backbone, or a whole segmentor through
 :class:`~.segmentor.SegmentorNetwork`) with torch's dynamo exporter, fixed or dynamic input
-size, and records metadata in the file; :class:`OnnxRuntimeModel` runs it and returns torch
-tensors, so that it stands in for the module; :func:`compare_outputs` says how close it is.
+size (dynamic with the export-time forms of :mod:`.dynamic` for the layers that would fix
+sizes while traced), and records metadata in the file; :class:`OnnxRuntimeModel` runs it and
+returns torch tensors, so that it stands in for the module; :func:`compare_outputs` says how
+close it is.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -15,6 +18,7 @@ import torch
 from torch import nn
 
 from ..models.torch_compat import MIN_TORCH_DEPLOY, require_torch
+from .dynamic import symbolic_sizes
 
 Outputs = Union[torch.Tensor, List[torch.Tensor]]
 
@@ -39,12 +43,18 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, *, dynamic:
         module: The network; called with one NCHW float tensor.
         example: An input of the shape the graph takes (with ``dynamic``, any valid size).
         path: File to write.
-        dynamic: Batch, height and width become dynamic dimensions.
+        dynamic: Batch, height and width become dynamic dimensions; layers that would fix
+            sizes while traced are exported in their symbolic forms
+            (:func:`~.dynamic.symbolic_sizes`; ``module`` itself is unchanged afterwards).
         output_names: Names of the outputs (default ``output0..``).
         metadata: Strings stored in the file's ``metadata_props``.
 
     Returns:
         ``path``.
+
+    Raises:
+        DynamicShapeError: With ``dynamic``, if the exporter fixed the input's height or width
+            anyway (some layer reads it as a Python number).
     """
     _require_onnx()
     import onnx
@@ -58,11 +68,14 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, *, dynamic:
         dynamic_shapes = ({0: dims[0], 2: dims[2], 3: dims[3]}, )
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     example = example.contiguous()
-    with torch.no_grad():
+    forms = symbolic_sizes(module) if dynamic else contextlib.nullcontext()
+    with torch.no_grad(), forms:
         program = torch.onnx.export(module, (example, ), None, input_names=['image'],
                                     output_names=list(output_names) if output_names else None,
                                     dynamo=True, dynamic_shapes=dynamic_shapes,
                                     optimize=True, verbose=False)
+    if dynamic:
+        _check_dynamic(program, path)
     program.save(path)
     if metadata:
         model = onnx.load(path)
@@ -71,6 +84,31 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, *, dynamic:
             entry.key, entry.value = key, str(value)
         onnx.save(model, path)
     return path
+
+
+class DynamicShapeError(RuntimeError):
+    """A graph exported with dynamic shapes came out with a fixed input height or width."""
+
+
+def _check_dynamic(program, path: str) -> None:
+    """Raise :class:`DynamicShapeError` if the export fixed the input's height or width: the
+    exporter keeps a size symbolic even when the code read it as a number (``int(x.shape[2])``,
+    a branch on it), but narrows its range to the traced value."""
+    exported = program.exported_program
+    image = next(n for n in exported.graph.nodes if n.op == 'placeholder'
+                 and n.name in exported.graph_signature.user_inputs)
+    fixed = []
+    for axis, dim in zip(('height', 'width'), image.meta['val'].shape[2:]):
+        if isinstance(dim, torch.SymInt):
+            bounds = exported.range_constraints.get(dim.node.expr)
+            if bounds is None or bounds.lower != bounds.upper:
+                continue
+        fixed.append(axis)
+    if fixed:
+        raise DynamicShapeError(
+            f'The exporter fixed the input {" and ".join(fixed)} of {path!r} at the traced '
+            f'size although dynamic shapes were asked for: some layer reads the size as a '
+            f'Python number while traced.')
 
 
 class OnnxRuntimeModel:
