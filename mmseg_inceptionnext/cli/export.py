@@ -8,14 +8,21 @@
 A backbone graph has one output per stage. A segmentor graph takes a normalised image and
 returns logits at the input size (``encode_decode`` in 'whole' mode); the normalisation and
 test resize it expects are stored in the file, for ``infer --onnx``, which fits any image to
-a fixed-size graph. Either way the tool runs the graph in ONNX Runtime beside PyTorch (with
-``--dynamic`` at a second size too) and prints how far apart they are; an fp32 graph that
-drifts beyond 1e-4 relative is an error and its file is removed.
+a fixed-size graph. ``--dynamic`` makes batch, height and width dynamic (UperNet's pyramid
+pooling and the FPN head's upsampling are exported in forms that keep sizes symbolic).
+
+Either way the tool runs the graph in ONNX Runtime beside PyTorch (with ``--dynamic`` at two
+more sizes, neither a multiple of 32, one of them at batch 2) and prints how far apart they
+are. The graph is written to a temporary file beside ``--out`` and takes its name only once
+the checks pass: an fp32 graph that drifts beyond 1e-4 relative, or that ONNX Runtime fails
+to run, is refused with an error, and ``--out`` (new or already there) is left as it was.
 """
 import argparse
 import json
 import os
 import sys
+import tempfile
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -53,31 +60,24 @@ def main(argv=None):
 
 
 def export_backbone(args) -> int:
-    from mmseg_inceptionnext.deploy import OnnxRuntimeModel, compare_outputs, export_onnx
+    from mmseg_inceptionnext.deploy import OnnxRuntimeModel, export_onnx
     arch = json.loads(args.arch) if args.arch.startswith('{') else args.arch
     model = BACKBONE_NETS[args.family](arch).eval()
     if args.checkpoint:
         load_backbone_weights(model, args.checkpoint)
     shape = tuple(args.shape or (512, 512))
-    x = torch.randn(1, 3, *shape)
-    export_onnx(model, x, args.out, output_names=[f'stage{i}' for i in model.out_indices],
-                dynamic=args.dynamic)
-    session = OnnxRuntimeModel(args.out)
-    worst = 0.0
-    for size in _check_sizes(shape, args.dynamic):
-        x = torch.randn(1, 3, *size)
-        with torch.no_grad():
-            report = compare_outputs(model(x), session(x))
-        worst = max(worst, report['max_rel'])
-        print(f"wrote {args.out}; onnxruntime vs PyTorch at {size[0]}x{size[1]}: max relative "
-              f"difference {report['max_rel']:.2e}")
-    return _verdict(worst, args.out, int8=False, dynamic=args.dynamic)
+
+    def write(path):
+        export_onnx(model, torch.randn(1, 3, *shape), path, dynamic=args.dynamic,
+                    output_names=[f'stage{i}' for i in model.out_indices])
+        return OnnxRuntimeModel(path)
+    return _export_checked(args.out, write, model, shape, dynamic=args.dynamic, logits=False,
+                           int8=False)
 
 
 def export_segmentor(parser, args) -> int:
     from mmengine.config import Config
 
-    from mmseg_inceptionnext.deploy import compare_outputs
     from mmseg_inceptionnext.deploy.segmentor import SegmentorNetwork
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor as export
     from mmseg_inceptionnext.plugin.config_names import resolve_config
@@ -89,38 +89,104 @@ def export_segmentor(parser, args) -> int:
     shape = tuple(args.shape or cfg.get('crop_size') or (512, 512))
     model = load_segmentor(config, args.checkpoint)
     images = [read_rgb(f) for f in list_images(args.calibration)] if args.calibration else None
-    session = export(model, cfg, args.out, shape=shape, dynamic=args.dynamic, int8=args.int8,
-                     calibration_images=images)
-    torch.manual_seed(0)
-    worst = 0.0
-    for size in _check_sizes(shape, args.dynamic):
-        x = torch.randn(1, 3, *size)
-        with torch.no_grad():
-            report = compare_outputs(SegmentorNetwork(model).eval()(x), session(x), logits=True)
-        worst = max(worst, report['max_rel'])
-        agreement = 100 * report['argmax_agreement']
-        print(f"wrote {args.out}; onnxruntime{' int8' if args.int8 else ''} vs PyTorch at "
-              f"{size[0]}x{size[1]}: max abs difference {report['max_abs']:.2e} (relative "
-              f"{report['max_rel']:.2e}), arg-max agreement {agreement:.2f}%")
-    return _verdict(worst, args.out, int8=args.int8, dynamic=args.dynamic)
+
+    def write(path):
+        return export(model, cfg, path, shape=shape, dynamic=args.dynamic, int8=args.int8,
+                      calibration_images=images)
+    return _export_checked(args.out, write, SegmentorNetwork(model).eval(), shape,
+                           dynamic=args.dynamic, logits=True, int8=args.int8)
 
 
-def _check_sizes(shape, dynamic):
-    """The export size, and for a dynamic graph another one (not a multiple of 32)."""
-    return [shape] + ([(shape[0] + 36, max(8, shape[1] - 27))] if dynamic else [])
-
-
-def _verdict(max_rel: float, path: str, *, int8: bool, dynamic: bool) -> int:
-    if int8 or max_rel <= FP32_TOLERANCE:
-        return 0
-    os.remove(path)
-    hint = (' At sizes other than the export size the graph computes something else: some '
-            'layer fixes its sizes while traced (MMSegmentation\'s PPM adaptive pooling in '
-            'UperNet and the Upsample of the FPN head do). Export a fixed size (--shape H W, '
-            'no --dynamic): `infer --onnx` fits every image to it.' if dynamic else '')
-    print(f'error: the exported graph does not match PyTorch (max relative difference '
-          f'{max_rel:.2e} > {FP32_TOLERANCE:g}); {path} was removed.{hint}', file=sys.stderr)
+def _export_checked(out: str, write: Callable[[str], Callable], reference: torch.nn.Module,
+                    shape: Tuple[int, int], *, dynamic: bool, logits: bool, int8: bool) -> int:
+    """``write(path)`` exports to a temporary file beside ``out`` and returns it in ONNX
+    Runtime; it is checked against ``reference`` and renamed to ``out`` only if it passes."""
+    from mmseg_inceptionnext.deploy.onnx_runtime import DynamicShapeError
+    folder = os.path.dirname(os.path.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    handle, staging = tempfile.mkstemp(suffix='.onnx', prefix=f'.{os.path.basename(out)}.',
+                                       dir=folder)
+    os.close(handle)
+    written = [staging, _fp32_beside(staging)]  # int8 export keeps its fp32 graph beside it
+    try:
+        try:
+            session = write(staging)
+        except DynamicShapeError as err:
+            session, problem = None, str(err).rstrip('.')
+        if session is not None:
+            problem = _check(session, reference, _check_sizes(shape, dynamic), logits=logits,
+                             int8=int8)
+        if problem is None:
+            for path, target in zip(written, (out, _fp32_beside(out))):
+                if os.path.exists(path):
+                    os.replace(path, target)
+            print(f'wrote {out}')
+            return 0
+    finally:
+        for path in written:
+            if os.path.exists(path):
+                os.remove(path)
+    _refuse(problem, out, dynamic=dynamic)
     return 1
+
+
+def _fp32_beside(path: str) -> str:
+    return os.path.splitext(path)[0] + '.fp32.onnx'
+
+
+def _check(session, reference: torch.nn.Module, sizes: Sequence[Tuple[int, int, int]], *,
+           logits: bool, int8: bool) -> Optional[str]:
+    """Run ``session`` and ``reference`` on random inputs of ``sizes`` (batch, H, W), print
+    how far apart they are, and return what is wrong (``None`` if nothing)."""
+    from mmseg_inceptionnext.deploy import compare_outputs
+    torch.manual_seed(0)
+    label = 'onnxruntime int8' if int8 else 'onnxruntime'
+    for batch, height, width in sizes:
+        where = f'{height}x{width}' + (f' (batch {batch})' if batch > 1 else '')
+        x = torch.randn(batch, 3, height, width)
+        try:
+            got = session(x)
+        except Exception as err:  # onnxruntime's errors share no base class but Exception
+            return f'ONNX Runtime cannot run the exported graph at {where} ({_first_line(err)})'
+        with torch.no_grad():
+            expected = reference(x)
+        try:
+            report = compare_outputs(expected, got, logits=logits)
+        except ValueError as err:  # an output of the size the graph was traced at
+            return f'the exported graph does not match PyTorch at {where}: {err}'
+        if logits:
+            print(f"{label} vs PyTorch at {where}: max abs difference {report['max_abs']:.2e} "
+                  f"(relative {report['max_rel']:.2e}), arg-max agreement "
+                  f"{100 * report['argmax_agreement']:.2f}%")
+        else:
+            print(f"{label} vs PyTorch at {where}: max relative difference "
+                  f"{report['max_rel']:.2e}")
+        if not int8 and report['max_rel'] > FP32_TOLERANCE:
+            return (f'the exported graph does not match PyTorch at {where}: max relative '
+                    f"difference {report['max_rel']:.2e} > {FP32_TOLERANCE:g}")
+    return None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return f'{type(err).__name__}: {text[0] if text else ""}'
+
+
+def _check_sizes(shape: Tuple[int, int], dynamic: bool) -> List[Tuple[int, int, int]]:
+    """(batch, H, W) to check: the export size; for a dynamic graph also two more, not
+    multiples of 32, one of them larger and one smaller than the export size, at batch 1 and 2."""
+    height, width = shape
+    sizes = [(1, height, width)]
+    if dynamic:
+        sizes += [(1, height + 36, max(8, width - 27)), (2, max(8, height // 2 + 3), width + 45)]
+    return sizes
+
+
+def _refuse(problem: str, out: str, *, dynamic: bool) -> None:
+    hint = (' A dynamic graph must compute what the model does at every size; some layer of '
+            'this model fixes a size while traced. Export a fixed size instead (--shape H W, '
+            'no --dynamic): `infer --onnx` fits every image to it.' if dynamic else '')
+    print(f'error: {problem}; nothing was written to {out}.{hint}', file=sys.stderr)
 
 
 if __name__ == '__main__':
