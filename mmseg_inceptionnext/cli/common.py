@@ -11,11 +11,15 @@ from mmengine.config import DictAction
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--cfg-options``, ``--unsafe-pickle``, ``--launcher`` and ``--local-rank``."""
+    """``--cfg-options``, ``--unsafe-pickle``, ``--quiet``, ``--launcher`` and
+    ``--local-rank``."""
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_iters=1000')
     parser.add_argument('--unsafe-pickle', action='store_true',
                         help='allow checkpoints that need pickled code (trusted files only)')
+    parser.add_argument('--quiet', action='store_true',
+                        help='show only progress and metrics; the whole output goes to '
+                        'WORK_DIR/console.log')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -70,7 +74,7 @@ def train_then_test(config: str, work_dir: str, train_options: List[str],
         ``(checkpoint, metrics, seconds the training took)``.
     """
     cmd = [sys.executable, '-m', 'mmseg_inceptionnext', 'train', config, '--work-dir',
-           work_dir, '--cfg-options', *train_options]
+           work_dir, '--quiet', '--cfg-options', *train_options]
     print(tag, 'training:', ' '.join(cmd), flush=True)
     start = time.time()
     subprocess.run(cmd, check=True)
@@ -78,6 +82,7 @@ def train_then_test(config: str, work_dir: str, train_options: List[str],
     with open(os.path.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     from mmseg_inceptionnext.runs.runner import test
+    print(tag, f'evaluating {checkpoint} on the held-out split', flush=True)
     metrics = test(config, checkpoint, work_dir=os.path.join(work_dir, 'test'),
-                   cfg_options=test_options)
+                   cfg_options=test_options, quiet=True)
     return checkpoint, metrics, seconds

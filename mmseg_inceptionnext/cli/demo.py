@@ -52,8 +52,10 @@ def main(argv=None):
     checkpoint, metrics, train_seconds = train_then_test(
         args.config, args.work_dir, options, dict(o.split('=', 1) for o in options[:3]), '[demo]')
 
+    from mmseg_inceptionnext.runs.quiet import quiet_console
     from mmseg_inceptionnext.runs.seg_drawing import comparison_panel, load_segmentor
-    model = load_segmentor(args.config, checkpoint)
+    with quiet_console(args.work_dir):
+        model = load_segmentor(args.config, checkpoint)
     val_images = osp.join(data_root, 'images/validation')
     names = sorted(os.listdir(val_images))[:args.panel_images]
     truths = []

@@ -17,6 +17,7 @@ import time
 
 from mmseg_inceptionnext.plugin.config_names import resolve_config
 from mmseg_inceptionnext.runs.det_drawing import prediction_panel
+from mmseg_inceptionnext.runs.quiet import quiet_console
 from mmseg_inceptionnext.runs.short_runs import schedule_options
 from mmseg_inceptionnext.synthetic import make_coco_like
 
@@ -66,9 +67,10 @@ def main(argv=None):
         args.config, args.work_dir, options,
         dict(o.split('=', 1) for o in data_options(args.data_root)), '[demo_det]')
 
-    picture = prediction_panel(args.config, checkpoint, args.data_root,
-                               osp.join(args.work_dir, 'demo_det_predictions.png'),
-                               num_images=args.panel_images, score_thr=args.score_thr)
+    with quiet_console(args.work_dir):
+        picture = prediction_panel(args.config, checkpoint, args.data_root,
+                                   osp.join(args.work_dir, 'demo_det_predictions.png'),
+                                   num_images=args.panel_images, score_thr=args.score_thr)
     keys = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'segm_mAP', 'segm_mAP_50', 'segm_mAP_75')
     result = dict({k: metrics[f'coco/{k}'] for k in keys}, checkpoint=checkpoint,
                   picture=picture, seconds=round(time.time() - start, 1),

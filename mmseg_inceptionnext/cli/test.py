@@ -27,8 +27,9 @@ def main(argv=None):
     args = parse_args(argv)
     metrics = test(args.config, args.checkpoint, work_dir=args.work_dir, tta=args.tta,
                    show_dir=args.show_dir, out=args.out, cfg_options=args.cfg_options,
-                   launcher=args.launcher, unsafe_pickle=args.unsafe_pickle)
-    print(metrics)
+                   launcher=args.launcher, unsafe_pickle=args.unsafe_pickle, quiet=args.quiet)
+    if not args.quiet:  # quiet runs print their metrics line themselves
+        print(metrics)
 
 
 if __name__ == '__main__':

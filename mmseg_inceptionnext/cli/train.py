@@ -27,7 +27,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-          cfg_options=args.cfg_options, launcher=args.launcher, unsafe_pickle=args.unsafe_pickle)
+          cfg_options=args.cfg_options, launcher=args.launcher, unsafe_pickle=args.unsafe_pickle,
+          quiet=args.quiet)
 
 
 if __name__ == '__main__':

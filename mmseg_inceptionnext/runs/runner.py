@@ -26,6 +26,7 @@ from ..safety.checkpoint_io import resume_checkpoint
 from ..safety.config_edits import add_testing_safeguards, add_training_safeguards
 from ..safety.dataset_check import check_datasets
 from ..safety.distributed import end_distributed, prepare_cpu_distributed
+from .quiet import ConsoleProgress, quiet_console
 
 _TOOLBOXES = ('mmseg', 'mmdet')
 
@@ -163,7 +164,7 @@ def build_runner(cfg: Config) -> Runner:
 
 def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] = None,
           amp: bool = False, cfg_options: Optional[Dict[str, Any]] = None,
-          launcher: str = 'none', unsafe_pickle: bool = False) -> Runner:
+          launcher: str = 'none', unsafe_pickle: bool = False, quiet: bool = False) -> Runner:
     """Train a MMSegmentation or MMDetection config.
 
     Args:
@@ -176,6 +177,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
         launcher: Distributed launcher.
         unsafe_pickle: Resume from (or ``load_from``) a checkpoint that needs
             pickled code, such as one written without ``SafeCheckpointHook``.
+        quiet: Show only progress and metrics; the rest goes to ``work_dir/console.log``.
 
     Returns:
         The runner, after training.
@@ -194,10 +196,13 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     use_safe_checkpoints(cfg)
     add_training_safeguards(cfg)
     prepare_cpu_distributed(cfg)
-    runner = build_runner(cfg)
-    check_paramwise_keys(cfg, runner.model)
-    with unpickling(unsafe_pickle):
-        runner.train()
+    with quiet_console(cfg.work_dir) if quiet else contextlib.nullcontext() as terminal:
+        runner = build_runner(cfg)
+        if quiet:
+            runner.register_hook(ConsoleProgress(terminal))
+        check_paramwise_keys(cfg, runner.model)
+        with unpickling(unsafe_pickle):
+            runner.train()
     end_distributed()
     return runner
 
@@ -205,6 +210,7 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
 def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: bool = False,
          show_dir: Optional[str] = None, out: Optional[str] = None,
          cfg_options: Optional[Dict[str, Any]] = None, launcher: str = 'none',
+         quiet: bool = False,
          unsafe_pickle: bool = False) -> Dict[str, Any]:
     """Evaluate a checkpoint with a MMSegmentation or MMDetection config.
 
@@ -219,6 +225,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
         cfg_options: Config overrides.
         launcher: Distributed launcher.
         unsafe_pickle: Read a checkpoint that needs pickled code (trusted files only).
+        quiet: Show only the metrics; the rest goes to ``work_dir/console.log``.
 
     Returns:
         The metrics.
@@ -237,9 +244,12 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
     use_safe_checkpoints(cfg)
     add_testing_safeguards(cfg)
     prepare_cpu_distributed(cfg)
-    runner = build_runner(cfg)
-    with unpickling(unsafe_pickle):
-        metrics = runner.test()
+    with quiet_console(cfg.work_dir) if quiet else contextlib.nullcontext() as terminal:
+        runner = build_runner(cfg)
+        if quiet:
+            runner.register_hook(ConsoleProgress(terminal))
+        with unpickling(unsafe_pickle):
+            metrics = runner.test()
     end_distributed()
     return metrics
 
