@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..progress import track
 from .files import clear, save_jpeg, write_once, writer_params
 from .scene import ade_label_map, indexed_scene
 from .shapes import SHAPE_CLASSES
@@ -62,7 +63,7 @@ def make_ade20k_like(root: str | Path, *, num_train: int = 400, num_val: int = 6
             for d in (img_dir, ann_dir):
                 clear(d, pattern)
                 d.mkdir(parents=True, exist_ok=True)
-            for i in range(1, n + 1):
+            for i in track(range(1, n + 1), f'writing {folder} images'):
                 image, instances = indexed_scene(seed, 0, 0 if tag == 'train' else 1, i,
                                                  (height, width), (3, 6))
                 label = ade_label_map(instances, (height, width), ignore_border)

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from ..progress import track
 from .files import GENERATOR_VERSION, clear, save_jpeg, write_once, writer_params
 from .scene import indexed_scene
 from .shapes import SHAPE_CLASSES
@@ -61,7 +62,7 @@ def make_coco_like(root: str | Path, *, num_train: int = 400, num_val: int = 60,
             clear(img_dir, pattern)
             img_dir.mkdir(parents=True, exist_ok=True)
             images, annotations = [], []
-            for i in range(1, n + 1):
+            for i in track(range(1, n + 1), f'writing {split} images'):
                 image, instances = indexed_scene(seed, 1, split_index, i, (height, width), (1, 4),
                                                  allow_overlap=False)
                 file_name = f'{i:012d}.jpg'
