@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from ..models.fuse import fuse_for_inference, to_channels_last
+from ..progress import track
 
 #: Benchmark modes.
 MODES = ('train', 'infer')
@@ -170,7 +171,7 @@ def warm_up(runner: StepRunner, res: Result, warmup: int, memory: bool) -> None:
     cuda = runner.device.type == 'cuda'
     if cuda:
         torch.cuda.reset_peak_memory_stats(runner.device)
-    for _ in range(warmup):
+    for _ in track(range(warmup), f'[{res.mode}] warming up {res.model}'):
         runner.step()
     if memory and cuda:
         res.peak_mem_mib = torch.cuda.max_memory_allocated(runner.device) / 2**20
@@ -196,7 +197,7 @@ def warm_up_runner(runner_cls: Callable[..., StepRunner], args: tuple, res: Resu
 def time_interleaved(runners: Sequence[StepRunner], results: Sequence[Result], repeats: int,
                      batch: int, log: Callable[[str], None], mode: str) -> None:
     """Time ``repeats`` rounds of one step of every runner in turn; fill in the medians."""
-    for rep in range(repeats):
+    for rep in track(range(repeats), f'[{mode}] timing {len(runners)} models, rounds'):
         for runner, res in zip(runners, results):
             start = time.perf_counter()
             runner.step()
