@@ -132,6 +132,26 @@ def run_here(*args, cwd):
     return code, out.getvalue()
 
 
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``cli(*args, cwd=..., code=0)``: a command of ``python -m mmseg_inceptionnext`` run in
+    this process through its ``main`` (what the module entry point calls), capsys capturing;
+    returns its standard output and error after checking its exit code."""
+    from mmseg_inceptionnext.cli import main
+
+    def run(*args, cwd, code=0):
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            got = main([str(a) for a in args])
+        except SystemExit as exc:
+            got = exc.code
+        out, err = capsys.readouterr()
+        assert got == code, out[-3000:] + err[-3000:]
+        return out, err
+    return run
+
+
 def check_here(*args, cwd):
     """:func:`run_here`, which must end with exit code 0: its output."""
     code, out = run_here(*args, cwd=cwd)

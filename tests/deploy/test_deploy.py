@@ -24,26 +24,6 @@ from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests.conftest import DEMO_SEG, TINY_INCEPTIONNEXT, TINY_SEG, check_here, randomize_
 
 
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """``cli(*args, cwd=..., code=0)``: a command of ``python -m mmseg_inceptionnext``, run in
-    this process through its ``main`` (what the module entry point calls); returns its
-    standard output and error after checking its exit code."""
-    from mmseg_inceptionnext.cli import main
-
-    def run(*args, cwd, code=0):
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            got = main(list(args))
-        except SystemExit as exc:
-            got = exc.code
-        out, err = capsys.readouterr()
-        assert got == code, out[-3000:] + err[-3000:]
-        return out, err
-    return run
-
-
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     """The demo segmentor trained for 10 iterations on 64x64 synthetic scenes."""
