@@ -3,7 +3,7 @@
     python -m mmseg_inceptionnext export --arch tiny [--family inceptionnext] [--checkpoint FILE] \
         [--shape 512 512] --out inceptionnext_tiny.onnx
     python -m mmseg_inceptionnext export --config CONFIG --checkpoint FILE --out seg.onnx \
-        [--shape H W | --dynamic] [--int8 [--calibration IMAGE_OR_DIR ...]]
+        [--shape H W] [--dynamic] [--int8 [--calibration IMAGE_OR_DIR ...]]
 
 A backbone graph has one output per stage. A segmentor graph takes a normalised image and
 returns logits at the input size (``encode_decode`` in 'whole' mode); the normalisation and
@@ -13,13 +13,14 @@ pooling and the FPN head's upsampling are exported in forms that keep sizes symb
 
 Either way the tool runs the graph in ONNX Runtime beside PyTorch (with ``--dynamic`` at two
 more sizes, neither a multiple of 32, one of them at batch 2) and prints how far apart they
-are. The graph is written to a temporary file beside ``--out`` and takes its name only once
+are. The graph is written to a temporary folder beside ``--out`` and takes its name only once
 the checks pass: an fp32 graph that drifts beyond 1e-4 relative, or that ONNX Runtime fails
 to run, is refused with an error, and ``--out`` (new or already there) is left as it was.
 """
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from typing import Callable, List, Optional, Sequence, Tuple
@@ -99,33 +100,29 @@ def export_segmentor(parser, args) -> int:
 
 def _export_checked(out: str, write: Callable[[str], Callable], reference: torch.nn.Module,
                     shape: Tuple[int, int], *, dynamic: bool, logits: bool, int8: bool) -> int:
-    """``write(path)`` exports to a temporary file beside ``out`` and returns it in ONNX
-    Runtime; it is checked against ``reference`` and renamed to ``out`` only if it passes."""
+    """``write(path)`` exports into a hidden temporary folder beside ``out`` and returns the
+    graph in ONNX Runtime; it is checked against ``reference``, and only if it passes are the
+    files moved to ``out`` (with the fp32 graph an int8 export keeps beside it). The folder is
+    removed either way."""
     from mmseg_inceptionnext.deploy.onnx_runtime import DynamicShapeError
     folder = os.path.dirname(os.path.abspath(out))
     os.makedirs(folder, exist_ok=True)
-    handle, staging = tempfile.mkstemp(suffix='.onnx', prefix=f'.{os.path.basename(out)}.',
-                                       dir=folder)
-    os.close(handle)
-    written = [staging, _fp32_beside(staging)]  # int8 export keeps its fp32 graph beside it
+    staging = tempfile.mkdtemp(prefix=f'.{os.path.basename(out)}.', dir=folder)
     try:
+        staged = os.path.join(staging, os.path.basename(out))
         try:
-            session = write(staging)
+            problem = _check(write(staged), reference, _check_sizes(shape, dynamic),
+                             logits=logits, int8=int8)
         except DynamicShapeError as err:
-            session, problem = None, str(err).rstrip('.')
-        if session is not None:
-            problem = _check(session, reference, _check_sizes(shape, dynamic), logits=logits,
-                             int8=int8)
+            problem = str(err).rstrip('.')
         if problem is None:
-            for path, target in zip(written, (out, _fp32_beside(out))):
+            for path, target in ((staged, out), (_fp32_beside(staged), _fp32_beside(out))):
                 if os.path.exists(path):
                     os.replace(path, target)
             print(f'wrote {out}')
             return 0
     finally:
-        for path in written:
-            if os.path.exists(path):
-                os.remove(path)
+        shutil.rmtree(staging, ignore_errors=True)
     _refuse(problem, out, dynamic=dynamic)
     return 1
 

@@ -54,7 +54,7 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, *, dynamic:
 
     Raises:
         DynamicShapeError: With ``dynamic``, if the exporter fixed the input's height or width
-            anyway (some layer reads it as a Python number).
+            anyway (some layer reads it as a Python number); ``path`` is not written then.
     """
     _require_onnx()
     import onnx
@@ -75,7 +75,7 @@ def export_onnx(module: nn.Module, example: torch.Tensor, path: str, *, dynamic:
                                     dynamo=True, dynamic_shapes=dynamic_shapes,
                                     optimize=True, verbose=False)
     if dynamic:
-        _check_dynamic(program, path)
+        _check_dynamic(program)
     program.save(path)
     if metadata:
         model = onnx.load(path)
@@ -90,7 +90,7 @@ class DynamicShapeError(RuntimeError):
     """A graph exported with dynamic shapes came out with a fixed input height or width."""
 
 
-def _check_dynamic(program, path: str) -> None:
+def _check_dynamic(program) -> None:
     """Raise :class:`DynamicShapeError` if the export fixed the input's height or width: the
     exporter keeps a size symbolic even when the code read it as a number (``int(x.shape[2])``,
     a branch on it), but narrows its range to the traced value."""
@@ -106,9 +106,9 @@ def _check_dynamic(program, path: str) -> None:
         fixed.append(axis)
     if fixed:
         raise DynamicShapeError(
-            f'The exporter fixed the input {" and ".join(fixed)} of {path!r} at the traced '
-            f'size although dynamic shapes were asked for: some layer reads the size as a '
-            f'Python number while traced.')
+            f'The exporter fixed the input {" and ".join(fixed)} at the traced size although '
+            f'dynamic shapes were asked for: some layer reads the size as a Python number '
+            f'while traced.')
 
 
 class OnnxRuntimeModel:
