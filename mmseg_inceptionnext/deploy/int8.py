@@ -119,8 +119,13 @@ def quantize_onnx(fp32_path: str, out_path: str, calibration: Iterable[torch.Ten
     methods = {m.name: m for m in CalibrationMethod}
     if method not in methods:
         raise ValueError(f'Unknown calibration method {method!r}; valid: {sorted(methods)}.')
-    input_name = onnxruntime.InferenceSession(
-        fp32_path, providers=['CPUExecutionProvider']).get_inputs()[0].name
+    image = onnxruntime.InferenceSession(
+        fp32_path, providers=['CPUExecutionProvider']).get_inputs()[0]
+    input_name = image.name
+    # ONNX Runtime's symbolic shape inference cannot follow a Resize whose sizes are computed
+    # from the input's (a dynamic segmentor's upsampling) and gives up on the whole graph;
+    # ONNX's own shape inference, which the quantizer needs, copes with it.
+    dynamic = not all(isinstance(dim, int) for dim in image.shape[2:])
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -132,7 +137,7 @@ def quantize_onnx(fp32_path: str, out_path: str, calibration: Iterable[torch.Ten
 
     with tempfile.TemporaryDirectory() as tmp, _quiet_root_logger():
         prepared = os.path.join(tmp, 'prepared.onnx')
-        quant_pre_process(fp32_path, prepared, skip_symbolic_shape=False)
+        quant_pre_process(fp32_path, prepared, skip_symbolic_shape=dynamic)
         quantize_static(prepared, out_path, Reader(), quant_format=QuantFormat.QDQ,
                         per_channel=per_channel, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=methods[method],
