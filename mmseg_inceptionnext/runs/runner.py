@@ -195,16 +195,26 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     check_data(cfg, ['train_dataloader', 'val_dataloader'])
     use_safe_checkpoints(cfg)
     add_training_safeguards(cfg)
+
+    def run(runner):
+        check_paramwise_keys(cfg, runner.model)
+        runner.train()
+        return runner
+    return _run(cfg, run, quiet=quiet, unsafe_pickle=unsafe_pickle)
+
+
+def _run(cfg: Config, action, *, quiet: bool, unsafe_pickle: bool) -> Any:
+    """Build the runner and call ``action(runner)`` (CPU distributed set-up around it; with
+    ``quiet``, only progress and metrics on the terminal)."""
     prepare_cpu_distributed(cfg)
     with quiet_console(cfg.work_dir) if quiet else contextlib.nullcontext() as terminal:
         runner = build_runner(cfg)
         if quiet:
             runner.register_hook(ConsoleProgress(terminal))
-        check_paramwise_keys(cfg, runner.model)
         with unpickling(unsafe_pickle):
-            runner.train()
+            result = action(runner)
     end_distributed()
-    return runner
+    return result
 
 
 def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: bool = False,
@@ -243,15 +253,7 @@ def test(config: str, checkpoint: str, *, work_dir: Optional[str] = None, tta: b
     check_data(cfg, ['test_dataloader'])
     use_safe_checkpoints(cfg)
     add_testing_safeguards(cfg)
-    prepare_cpu_distributed(cfg)
-    with quiet_console(cfg.work_dir) if quiet else contextlib.nullcontext() as terminal:
-        runner = build_runner(cfg)
-        if quiet:
-            runner.register_hook(ConsoleProgress(terminal))
-        with unpickling(unsafe_pickle):
-            metrics = runner.test()
-    end_distributed()
-    return metrics
+    return _run(cfg, lambda runner: runner.test(), quiet=quiet, unsafe_pickle=unsafe_pickle)
 
 
 @contextlib.contextmanager
