@@ -9,17 +9,20 @@ from typing import Dict, List, Tuple
 
 from mmengine.config import DictAction
 
+#: On/off options of ``train`` and ``test``.
+RUN_SWITCHES = (
+    ('--unsafe-pickle', 'allow checkpoints that need pickled code (trusted files only)'),
+    ('--quiet', 'show only progress and metrics; the whole output goes to WORK_DIR/console.log'),
+)
+
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """``--cfg-options``, ``--unsafe-pickle``, ``--quiet``, ``--launcher`` and
     ``--local-rank``."""
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. train_cfg.max_iters=1000')
-    parser.add_argument('--unsafe-pickle', action='store_true',
-                        help='allow checkpoints that need pickled code (trusted files only)')
-    parser.add_argument('--quiet', action='store_true',
-                        help='show only progress and metrics; the whole output goes to '
-                        'WORK_DIR/console.log')
+    for flag, text in RUN_SWITCHES:
+        parser.add_argument(flag, action='store_true', help=text)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
