@@ -34,12 +34,14 @@ def test_unknown_command(capsys):
     assert "unknown command 'trian'" in err and 'train, test, infer' in err
 
 
-def test_config_argument_errors():
+def test_config_argument_errors(capsys):
     with pytest.raises(FileNotFoundError, match='mmseg_inceptionnext::upernet_inceptionnext_t_'
                        r'ade20k\.py .*python -m mmseg_inceptionnext configs'):
         resolve_config('no_such_config.py')
-    with pytest.raises(FileNotFoundError, match='is not a config of mmseg_inceptionnext'):
-        main(['train', 'mmseg_inceptionnext::no_such_config.py'])
+    assert main(['train', 'mmseg_inceptionnext::no_such_config.py']) == 1
+    assert capsys.readouterr().err.startswith(
+        "mmseg-inceptionnext train: FileNotFoundError: 'mmseg_inceptionnext::no_such_config.py' "
+        'is not a config of mmseg_inceptionnext')
     assert resolve_config('mmseg_inceptionnext::demo/upernet_inceptionnext_a_synthetic.py') \
         == osp.join(ROOT, 'mmseg_inceptionnext', 'configs', 'demo',
                     'upernet_inceptionnext_a_synthetic.py')
