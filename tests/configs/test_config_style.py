@@ -10,7 +10,7 @@ import tokenize
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True))
 BASES = [p for p in CONFIGS if f'{osp.sep}_base_{osp.sep}' in p]
 LEAVES = [p for p in CONFIGS if p not in BASES]

@@ -22,7 +22,7 @@ from mmengine.config import Config
 import mmseg_inceptionnext  # noqa: F401
 from tests.config_diff import UNSET, covers, differences, flatten, not_covered, settings
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMDET = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'convnext')
 MMSEG = osp.join(osp.dirname(mmseg.__file__), '.mim', 'configs', 'convnext')
 MASK = osp.join(MMDET, 'mask-rcnn_convnext-t-p4-w7_fpn_amp-ms-crop-3x_coco.py')
