@@ -15,7 +15,7 @@ import mmseg_inceptionnext  # noqa: F401
 from mmseg_inceptionnext.recipes import DROP_PATH_RATES, LR_DECAY
 from mmseg_inceptionnext.runs.runner import build_model
 from tests.config_diff import differences, not_covered, settings
-from tests.conftest import ROOT, assert_baseline_differs_only_in_backbone
+from tests.conftest import DEMO_SEG, ROOT, assert_baseline_differs_only_in_backbone
 
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
                  if '_base_' not in p and osp.basename(p).startswith(('upernet_', 'fpn_')))
@@ -128,7 +128,7 @@ def test_lr_decay_table_matches_the_configs():
 
 
 def test_demo_config_differs_from_the_paper_config_only_in_data_size_and_schedule():
-    demo = osp.join(ROOT, 'configs', 'demo', 'upernet_inceptionnext_a_synthetic.py')
+    demo = DEMO_SEG
     paper = osp.join(ROOT, 'configs', 'upernet_inceptionnext_t_ade20k.py')
     differ = differences(settings(demo), settings(paper))
     size = ['model.data_preprocessor.size', 'model.backbone.arch', 'model.backbone.drop_path_rate',

@@ -8,25 +8,20 @@ tool starts.
 """
 import glob
 import json
-import os
 import os.path as osp
 import re
-import subprocess
-import sys
 
 import pytest
 
 import mmseg_inceptionnext  # noqa: F401  (the allow-list, as custom_imports would)
 from mmseg_inceptionnext.safety.safe_load import allowed_globals
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python, user_env
 
 
 def _python(code, cwd, env=None):
-    """Run ``code`` in a fresh interpreter; returns (exit code, stdout, stderr)."""
-    full_env = dict(os.environ, **(env or {}))
-    full_env.pop('PYTHONPATH', None)  # as a user's shell: the installed package only
-    proc = subprocess.run([sys.executable, '-W', 'ignore', '-c', code], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300)
+    """Run ``code`` in a fresh interpreter, the environment as a user's shell has it (the
+    installed package only) with ``env`` set; returns (exit code, stdout, stderr)."""
+    proc = run_python('-c', code, cwd=cwd, env=user_env(**(env or {})), timeout=300)
     return proc.returncode, proc.stdout, proc.stderr
 
 
