@@ -16,6 +16,8 @@ more sizes, neither a multiple of 32, one of them at batch 2) and prints how far
 are. The graph is written to a temporary folder beside ``--out`` and takes its name only once
 the checks pass: an fp32 graph that drifts beyond 1e-4 relative, or that ONNX Runtime fails
 to run, is refused with an error, and ``--out`` (new or already there) is left as it was.
+A ``--calibration`` file that cannot be read is named and left out; the export then ends with
+the list of such files and exit status 1 (fewer than two readable images: no export).
 """
 import argparse
 import json
@@ -79,23 +81,36 @@ def export_backbone(args) -> int:
 def export_segmentor(parser, args) -> int:
     from mmengine.config import Config
 
+    from mmseg_inceptionnext.deploy.int8 import read_calibration
     from mmseg_inceptionnext.deploy.segmentor import SegmentorNetwork
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor as export
     from mmseg_inceptionnext.plugin.config_names import resolve_config
-    from mmseg_inceptionnext.runs.seg_drawing import list_images, load_segmentor, read_rgb
+    from mmseg_inceptionnext.runs.seg_drawing import list_images, load_segmentor
     if not args.checkpoint:
         parser.error('--config needs --checkpoint (the trained segmentor)')
     config = resolve_config(args.config)
     cfg = Config.fromfile(config)
     shape = tuple(args.shape or cfg.get('crop_size') or (512, 512))
+    skipped = []
+
+    def not_calibrated(item):
+        skipped.append(item)
+        print(f'skipped {item.path}: {item.reason}', file=sys.stderr, flush=True)
+    images = (read_calibration(list_images(args.calibration), not_calibrated)
+              if args.int8 and args.calibration else None)
     model = load_segmentor(config, args.checkpoint)
-    images = [read_rgb(f) for f in list_images(args.calibration)] if args.calibration else None
 
     def write(path):
         return export(model, cfg, path, shape=shape, dynamic=args.dynamic, int8=args.int8,
                       calibration_images=images)
-    return _export_checked(args.out, write, SegmentorNetwork(model).eval(), shape,
-                           dynamic=args.dynamic, logits=True, int8=args.int8)
+    status = _export_checked(args.out, write, SegmentorNetwork(model).eval(), shape,
+                             dynamic=args.dynamic, logits=True, int8=args.int8)
+    if skipped:
+        print(f'int8 calibrated on {len(images)} images; {len(skipped)} skipped:',
+              file=sys.stderr)
+        for item in skipped:
+            print(f'  {item.path}: {item.reason}', file=sys.stderr)
+    return status or (1 if skipped else 0)
 
 
 def _export_checked(out: str, write: Callable[[str], Callable], reference: torch.nn.Module,

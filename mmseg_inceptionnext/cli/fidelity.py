@@ -6,10 +6,13 @@
 Prints, per form: the per-stage cosine similarity of the backbone's features to fp32 eager on
 real photographs (shipped with scikit-image), and the config's test metrics (mIoU) with the
 whole segmentor in that form, next to the eager model's. int8 is calibrated on the first
-training images (or ``--calibration``), never on what it is measured on.
+training images (or ``--calibration``), never on what it is measured on. A calibration file
+that cannot be read is named and left out; the command then lists such files and exits with
+status 1.
 """
 import argparse
 import json
+import sys
 
 from mmseg_inceptionnext.deploy.fidelity import FORMS
 
@@ -33,8 +36,13 @@ def main(argv=None):
     forms = list(dict.fromkeys(['eager'] + args.forms))
     config = resolve_config(args.config)
     calibration = list_images(args.calibration) if args.calibration else ()
+    skipped = []
+
+    def not_calibrated(item):
+        skipped.append(item)
+        print(f'skipped {item.path}: {item.reason}', file=sys.stderr, flush=True)
     metrics = miou_by_form(config, args.checkpoint, forms, work_dir=args.work_dir,
-                           calibration_files=calibration)
+                           calibration_files=calibration, on_skip=not_calibrated)
     model = load_segmentor(config, args.checkpoint)
     from mmengine.config import Config
     cfg = Config.fromfile(config)
@@ -53,7 +61,14 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(config=config, checkpoint=args.checkpoint, metrics=metrics,
-                           stage_cosine=cosines, photo_size=size, environment=env), f, indent=2)
+                           stage_cosine=cosines, photo_size=size, environment=env,
+                           skipped=[dict(item._asdict()) for item in skipped]), f, indent=2)
+    if skipped:
+        print(f'int8 calibrated on the readable images; {len(skipped)} skipped:',
+              file=sys.stderr)
+        for item in skipped:
+            print(f'  {item.path}: {item.reason}', file=sys.stderr)
+    return 1 if skipped else 0
 
 
 if __name__ == '__main__':

@@ -82,34 +82,33 @@ def segment_with_onnx(onnx_file, files, out_dir, opacity):
 
 
 def segment_int8(config, checkpoint, files, args):
+    """Export the segmentor, quantize it to int8 and segment ``files`` with it; an unreadable
+    ``--calibration`` image is named and counts among the skipped (an unreadable input used
+    for calibration is named once, when it is segmented)."""
     from mmengine.config import Config
 
+    from mmseg_inceptionnext.deploy.int8 import read_calibration
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor
     from mmseg_inceptionnext.plugin.config_names import resolve_config
-    from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, read_or_skip
+    from mmseg_inceptionnext.runs.seg_drawing import Skipped, load_segmentor
     config = resolve_config(config)
     cfg = Config.fromfile(config)
     unusable = []
-    calibration = [image for image in (
-        read_or_skip(f, unusable)
-        for f in (list_images(args.calibration) if args.calibration else files[:8]))
-        if image is not None]
-    for item in unusable:
-        report_skip(item)
-    if len(calibration) < MIN_CALIBRATION:
-        raise SystemExit(f'int8 calibration needs at least {MIN_CALIBRATION} readable images, '
-                         f'got {len(calibration)} ({len(unusable)} could not be read); give '
-                         f'more with --calibration IMAGE_OR_DIR.')
+
+    def not_calibrated(item):
+        unusable.append(Skipped(item.path, f'not used for calibration: {item.reason}'))
+        report_skip(unusable[-1])
+    if args.calibration:
+        calibration = read_calibration(list_images(args.calibration), not_calibrated)
+    else:
+        calibration = read_calibration(files[:8], on_skip=lambda item: None)
     model = load_segmentor(config, checkpoint, 'cpu')
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'int8.onnx')
         export_segmentor(model, cfg, path, shape=tuple(cfg.get('crop_size') or (512, 512)),
                          int8=True, calibration_images=calibration)
-        return segment_with_onnx(path, files, args.out_dir, args.opacity)
-
-
-#: Fewest readable images int8 calibration quantizes on.
-MIN_CALIBRATION = 2
+        written, skipped = segment_with_onnx(path, files, args.out_dir, args.opacity)
+    return written, unusable + skipped
 
 
 def _fallback_palette(count):

@@ -17,7 +17,14 @@ from torch import nn
 
 from ..models.fuse import compile_for_inference, fuse_for_inference
 from ..models.inceptionnext import InceptionNeXtNet
-from .int8 import FIDELITY_IMAGES, calibration_batches, sample_images, to_onnxruntime
+from ..runs.seg_drawing import Skipped
+from .int8 import (
+    FIDELITY_IMAGES,
+    calibration_batches,
+    read_calibration,
+    sample_images,
+    to_onnxruntime,
+)
 from .segmentor import SegmentorNetwork, preprocessing_of
 
 FORMS = ('eager', 'fused', 'compiled', 'onnx', 'int8')
@@ -125,7 +132,9 @@ def stage_cosine(backbone: nn.Module, forms: Sequence[str], size: Tuple[int, int
 
 def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
                  work_dir: Optional[str] = None, calibration_files: Sequence[str] = (),
-                 log: Callable[[str], None] = print) -> Dict[str, Dict[str, float]]:
+                 log: Callable[[str], None] = print,
+                 on_skip: Optional[Callable[[Skipped], None]] = None
+                 ) -> Dict[str, Dict[str, float]]:
     """The config's test metrics for each form of the segmentor (weights of ``checkpoint``).
 
     Runs MMSegmentation's own test loop and evaluator once per form, with the segmentor's
@@ -138,6 +147,8 @@ def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
         work_dir: Where the test runs log.
         calibration_files: Image files for int8 calibration (default: the first images of
             the config's training split, never the test split).
+        log: Prints the stages.
+        on_skip: Called with each calibration file that cannot be read (it is left out).
 
     Returns:
         ``{form: metrics}``.
@@ -152,7 +163,6 @@ def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
         prepare_cpu_distributed,
         use_safe_checkpoints,
     )
-    from ..runs.seg_drawing import read_rgb
 
     cfg = load_config(config, work_dir=work_dir or tempfile.mkdtemp(prefix='fidelity_'))
     cfg.load_from = checkpoint
@@ -163,8 +173,10 @@ def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
     model = revert_sync_batchnorm(runner.model).eval()
     runner.model = model
     pre = preprocessing_of(cfg)
-    files = list(calibration_files) or _training_images(cfg, limit=8)
-    calibration = [read_rgb(f) for f in files]
+    calibration = []
+    if 'int8' in forms:
+        files = list(calibration_files) or _training_images(cfg, limit=8)
+        calibration = read_calibration(files, on_skip or (lambda item: None))
     network = SegmentorNetwork(model).eval()
     original = model.encode_decode
     results: Dict[str, Dict[str, float]] = {}

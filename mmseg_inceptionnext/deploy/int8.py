@@ -14,12 +14,13 @@ import contextlib
 import logging
 import os
 import tempfile
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import nn
 
+from ..runs.seg_drawing import Skipped, read_or_skip
 from .onnx_runtime import OnnxRuntimeModel, _require_onnx, export_onnx
 
 #: ImageNet normalisation of the released backbones (RGB, 0-255 input).
@@ -33,6 +34,8 @@ FIDELITY_IMAGES = ('coffee', 'chelsea', 'retina')
 #: Calibration method: MinMax keeps the full activation range (measured best for these
 #: networks, see docs/benchmarks.md).
 CALIBRATION_METHOD = 'MinMax'
+#: Fewest readable images int8 calibration quantizes on.
+MIN_CALIBRATION = 2
 
 
 def sample_images(names: Sequence[str] = SAMPLE_IMAGES) -> List[np.ndarray]:
@@ -49,6 +52,28 @@ def sample_images(names: Sequence[str] = SAMPLE_IMAGES) -> List[np.ndarray]:
         if img.ndim == 2:
             img = np.stack([img] * 3, axis=-1)
         images.append(np.ascontiguousarray(img[..., :3]).astype(np.uint8))
+    return images
+
+
+def read_calibration(files: Sequence[str], on_skip: Callable[[Skipped], None]
+                     ) -> List[np.ndarray]:
+    """The readable images of ``files``, for int8 calibration; each file that cannot be read
+    goes to ``on_skip`` and is left out.
+
+    Raises:
+        ValueError: Fewer than :data:`MIN_CALIBRATION` of them could be read.
+    """
+    images, skipped = [], []
+    for path in files:
+        image = read_or_skip(path, skipped)
+        if image is None:
+            on_skip(skipped[-1])
+        else:
+            images.append(image)
+    if len(images) < MIN_CALIBRATION:
+        raise ValueError(f'int8 calibration needs at least {MIN_CALIBRATION} readable images; '
+                         f'{len(images)} of {len(files)} could be read. Give more with '
+                         f'--calibration IMAGE_OR_DIR.')
     return images
 
 

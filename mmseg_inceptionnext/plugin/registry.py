@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import warnings
 from importlib.util import find_spec
-from typing import List, Type, TypeVar
+from typing import Callable, List, Type, TypeVar
 
 from mmengine.registry import Registry
 
@@ -48,18 +48,22 @@ def register_backbone(cls: Type[T]) -> Type[T]:
     return cls
 
 
-def register_hook(cls: Type[T]) -> Type[T]:
-    """Class decorator: register a hook in every toolbox's ``HOOKS`` registry."""
-    for registry in registries('HOOKS'):
-        registry.register_module(module=cls)
-    return cls
+def register(kind: str) -> Callable[[T], T]:
+    """Class decorator: register a class under its own name in every toolbox's ``kind``
+    registry (``'HOOKS'``, ``'TRANSFORMS'``, ``'RUNNERS'``, ...)."""
+    def decorate(cls: T) -> T:
+        for registry in registries(kind):
+            registry.register_module(module=cls)
+        return cls
+    return decorate
 
 
-def register_transform(cls: Type[T]) -> Type[T]:
-    """Class decorator: register a data transform in every toolbox's ``TRANSFORMS`` registry."""
-    for registry in registries('TRANSFORMS'):
-        registry.register_module(module=cls)
-    return cls
+#: A hook into every toolbox's ``HOOKS``.
+register_hook = register('HOOKS')
+#: A data transform into every toolbox's ``TRANSFORMS``.
+register_transform = register('TRANSFORMS')
+#: A runner into every toolbox's ``RUNNERS`` (a config names it as ``runner_type``).
+register_runner = register('RUNNERS')
 
 
 def register_norm_layers() -> None:

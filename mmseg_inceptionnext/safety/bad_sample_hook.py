@@ -89,7 +89,8 @@ class BadSampleHook(Hook):
         """One sentence for a split that cannot work (a wrong data root or layout), before
         its first sample is read (:func:`~.dataset_check.check_datasets`); once a loader."""
         cfg = getattr(runner, 'cfg', None)
-        todo = [name for name in loaders if name not in self._checked and cfg is not None
+        done = self._checked | getattr(runner, 'checked_loaders', set())  # DatasetCheckingRunner
+        todo = [name for name in loaders if name not in done and cfg is not None
                 and cfg.get(name)]
         self._checked.update(todo)
         if todo:

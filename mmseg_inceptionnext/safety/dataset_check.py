@@ -15,6 +15,11 @@ Each problem is a :class:`DatasetLayoutError` naming the loader, the data root, 
 expected and what was found (counts), and how to fix it: an empty split, a missing images or
 annotations folder, images without annotations or annotations without images beyond the
 bad-sample limit, a wrong suffix.
+
+Our configs set ``runner_type = 'DatasetCheckingRunner'``, which MMSegmentation's and
+MMDetection's own ``tools/train.py`` and ``tools/test.py`` build through their ``RUNNERS``
+registries: the check then runs before the runner builds its model, in their tools
+as in ours.
 """
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
 
+from mmengine.runner import Runner
+
+from ..plugin.registry import register_runner
 from .bad_samples import resolve_limit
 from .config_edits import dataset_cfgs
 
@@ -137,17 +145,26 @@ def _check_coco(loader: str, cfg: dict, root: str, limit_of) -> None:
             f'bad samples allowed; put the images there, or {fix}.')
 
 
-def check_datasets(cfg: Any, loaders: Sequence[str], max_skipped: Any = 0) -> None:
+def _configured_max_skipped(cfg: Any) -> Any:
+    """``max_skipped`` of the config's BadSampleHook (its default, 0.01, if not given), or 0
+    without one."""
+    hooks = [h for h in cfg.get('custom_hooks') or [] if h.get('type') == 'BadSampleHook']
+    return hooks[0].get('max_skipped', 0.01) if hooks else 0
+
+
+def check_datasets(cfg: Any, loaders: Sequence[str], max_skipped: Any = None) -> None:
     """Raise :class:`DatasetLayoutError` if a split of ``loaders`` cannot work (see the module
     docstring); datasets of other layouts are left alone.
 
     Args:
         cfg: The run's config.
         loaders: Names of its dataloaders (``'train_dataloader'``, ...).
-        max_skipped: Bad samples allowed in training, as ``BadSampleHook(max_skipped=...)``.
-            Unpaired samples of evaluation loaders are left to their guard, which names the
-            first one.
+        max_skipped: Bad samples allowed in training, as ``BadSampleHook(max_skipped=...)``
+            (default: what the config's BadSampleHook allows, 0 without one). Unpaired samples
+            of evaluation loaders are left to their guard, which names the first one.
     """
+    if max_skipped is None:
+        max_skipped = _configured_max_skipped(cfg)
     for loader in loaders:
         # evaluation reads every sample, and its guard names the first bad one itself
         limit = max_skipped if loader == 'train_dataloader' else None
@@ -166,3 +183,46 @@ def check_datasets(cfg: Any, loaders: Sequence[str], max_skipped: Any = 0) -> No
                 _check_seg(loader, dataset, root, limit_of)
             elif str(dataset.get('ann_file', '')).endswith('.json') and 'img' in prefix:
                 _check_coco(loader, dataset, root, limit_of)
+
+
+@register_runner
+class DatasetCheckingRunner(Runner):
+    """mmengine's :class:`~mmengine.runner.Runner` that checks the datasets of a run
+    (:func:`check_datasets`) before it builds the model.
+
+    Which splits a run reads is known only when ``train()``, ``val()`` or ``test()`` is called,
+    after the model is built; the tools' configs tell it earlier: ``tools/test.py`` sets
+    ``load_from`` to the checkpoint it tests, ``tools/train.py`` sets it only to resume. So a
+    config with ``load_from`` and without ``resume`` has its test split checked before the
+    model is built, any other its training and validation splits; a split checked neither way
+    (fine-tuning from ``load_from``, say) is checked when its loop is called, before its
+    dataset is built.
+    """
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'DatasetCheckingRunner':
+        testing = bool(cfg.get('load_from')) and not cfg.get('resume')
+        loaders = ['test_dataloader'] if testing else ['train_dataloader', 'val_dataloader']
+        loaders = [name for name in loaders if cfg.get(name)]
+        check_datasets(cfg, loaders)
+        runner = super().from_cfg(cfg)
+        runner.checked_loaders = set(loaders)
+        return runner
+
+    def _check(self, loaders: Sequence[str]) -> None:
+        checked = getattr(self, 'checked_loaders', set())
+        todo = [name for name in loaders if name not in checked and self.cfg.get(name)]
+        check_datasets(self.cfg, todo)
+        self.checked_loaders = checked | set(todo)
+
+    def train(self):
+        self._check(['train_dataloader', 'val_dataloader'])
+        return super().train()
+
+    def val(self):
+        self._check(['val_dataloader'])
+        return super().val()
+
+    def test(self):
+        self._check(['test_dataloader'])
+        return super().test()

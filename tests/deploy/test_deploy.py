@@ -3,6 +3,7 @@ Runtime at fp32 and int8, `export` / `infer --onnx` / `infer --int8` / `fidelity
 the benchmark's machine report, ONNX Runtime rows and mixed precision."""
 import dataclasses
 import json
+import os
 import os.path as osp
 
 import numpy as np
@@ -151,17 +152,51 @@ def test_dynamic_backbone_graph_is_exact_at_any_size(tmp_path):
             assert compare_outputs(model(x), session(x))['max_rel'] < 1e-4, size
 
 
+def _calibration_folder(folder, training, good=3):
+    """``good`` training images, a truncated JPEG and a text file named ``.png``."""
+    import shutil
+    folder.mkdir()
+    for name in sorted(os.listdir(training))[:good]:
+        shutil.copy(osp.join(training, name), folder / name)
+    source = osp.join(training, sorted(os.listdir(training))[0])
+    data = open(source, 'rb').read()
+    (folder / 'truncated.jpg').write_bytes(data[:len(data) // 3])
+    (folder / 'notes.png').write_text('not an image')
+    return folder
+
+
 def test_infer_int8_and_export_int8(trained, tiny, tmp_path, cli):
+    """int8 calibration leaves out what it cannot read: each such file is named once, the
+    work is done on the rest, and the exit status says something was skipped."""
     (tmp, _, root, _), (config, ckpt) = trained, tiny
     images = osp.join(root, 'images', 'validation')
-    calibration = osp.join(root, 'images', 'training')
-    log, _ = cli('infer', config, ckpt, images, '--int8', '--calibration', calibration,
-                 '--out-dir', str(tmp_path / 'o'), cwd=tmp)
-    written = [line for line in log.splitlines() if line.endswith('.png')]
+    calibration = _calibration_folder(tmp_path / 'cal', osp.join(root, 'images', 'training'))
+    out, err = cli('infer', config, ckpt, images, '--int8', '--calibration', calibration,
+                   '--out-dir', str(tmp_path / 'o'), cwd=tmp, code=1)
+    written = [line for line in out.splitlines() if line.endswith('.png')]
     assert len(written) == 4 and all(osp.isfile(p) for p in written)
-    log, _ = cli('export', '--config', config, '--checkpoint', ckpt, '--int8', '--calibration',
-                 calibration, '--out', str(tmp_path / 'int8.onnx'), cwd=tmp)
-    assert 'onnxruntime int8 vs PyTorch' in log and _quantized_weights(tmp_path / 'int8.onnx')
+    for bad in ('truncated.jpg', 'notes.png'):
+        assert err.count(f'skipped {calibration / bad}: not used for calibration') == 1, err
+    assert '4 of 4 images written' in err and '2 skipped:' in err, err
+    out, err = cli('export', '--config', config, '--checkpoint', ckpt, '--int8',
+                   '--calibration', calibration, '--out', str(tmp_path / 'int8.onnx'), cwd=tmp,
+                   code=1)
+    assert 'onnxruntime int8 vs PyTorch' in out and _quantized_weights(tmp_path / 'int8.onnx')
+    assert 'int8 calibrated on 3 images; 2 skipped:' in err, err
+    assert all(err.count(f'skipped {calibration / bad}') == 1
+               for bad in ('truncated.jpg', 'notes.png')), err
+
+
+def test_int8_refuses_too_few_readable_calibration_images(trained, tiny, tmp_path, cli):
+    (tmp, _, root, _), (config, ckpt) = trained, tiny
+    calibration = _calibration_folder(tmp_path / 'cal', osp.join(root, 'images', 'training'),
+                                      good=1)
+    target = tmp_path / 'int8.onnx'
+    out, err = cli('export', '--config', config, '--checkpoint', ckpt, '--int8',
+                   '--calibration', calibration, '--out', str(target), cwd=tmp, code=1)
+    assert 'needs at least 2 readable images; 1 of 3 could be read' in err, err
+    assert '--calibration IMAGE_OR_DIR' in err and 'Traceback' not in err
+    assert sorted(os.listdir(tmp_path)) == ['cal']
 
 
 def test_onnx_file_without_our_metadata_is_refused(tmp_path):
@@ -181,8 +216,11 @@ def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
                       f"train_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"test_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"val_dataloader = test_dataloader\n")
-    table, _ = cli('fidelity', str(config), ckpt, '--forms', 'fused', 'onnx', 'int8', '--json',
-                   str(out), cwd=tmp)
+    calibration = _calibration_folder(tmp_path / 'cal', osp.join(root, 'images', 'training'))
+    table, err = cli('fidelity', str(config), ckpt, '--forms', 'fused', 'onnx', 'int8',
+                     '--calibration', calibration, '--json', str(out), cwd=tmp, code=1)
+    assert err.count(f'skipped {calibration / "truncated.jpg"}') == 1, err
+    assert '2 skipped:' in err, err
     payload = json.loads(out.read_text())
     metrics = payload['metrics']
     assert set(metrics) == {'eager', 'fused', 'onnx', 'int8'}
@@ -192,6 +230,8 @@ def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
     cos = payload['stage_cosine']
     assert min(cos['onnx']) > 0.9999 and min(cos['int8']) < min(cos['onnx'])
     assert 'machine:' in table and 'int8' in table
+    assert sorted(osp.basename(item['path']) for item in payload['skipped']) == [
+        'notes.png', 'truncated.jpg']
 
 
 def test_benchmark_reports_its_machine_and_onnxruntime_rows(tmp_path, capsys, monkeypatch):

@@ -1,6 +1,6 @@
 """A split that cannot work gets one sentence, with the data root and the counts, before a
-model is built (our CLI) or before the first sample is read (the stock tools, through the
-BadSampleHook of our configs)."""
+model is built: in our CLI and in the stock tools, through the DatasetCheckingRunner of our
+configs."""
 import json
 import os
 import shutil
@@ -98,13 +98,18 @@ def test_coco_layout(tmp_path, monkeypatch):
         _check(DEMO_DET)
 
 
-def test_our_train_refuses_before_building_a_model(ade, monkeypatch, capsys):
-    from mmseg_inceptionnext.cli import main
-    from mmseg_inceptionnext.runs import runner
+@pytest.fixture
+def no_model(monkeypatch):
+    """Building a model (in any runner) fails the test."""
+    from mmengine.runner import Runner
 
-    def no_model(*args):
+    def build_model(*args):
         raise AssertionError('a model was built')
-    monkeypatch.setattr(runner, 'build_runner', no_model)
+    monkeypatch.setattr(Runner, 'build_model', build_model)
+
+
+def test_our_train_refuses_before_building_a_model(ade, no_model, capsys):
+    from mmseg_inceptionnext.cli import main
     shutil.rmtree(TRAIN_LABELS)
     assert main(['train', DEMO_SEG, '--work-dir', 'w']) == 1
     err = capsys.readouterr().err
@@ -113,10 +118,41 @@ def test_our_train_refuses_before_building_a_model(ade, monkeypatch, capsys):
     assert 'Traceback' not in err
 
 
-def test_stock_train_says_it_before_reading_a_sample(ade):
-    """MMSegmentation's own tools/train.py with a user's config on ours: one sentence."""
+def test_the_runner_checks_the_splits_the_run_reads(ade, monkeypatch):
+    """Testing (``load_from`` without ``resume``, as tools/test.py sets it) checks the test
+    split, not the training split a user who only evaluates may not have; training checks
+    the training split."""
+    from mmengine.runner import Runner
+
+    from mmseg_inceptionnext.safety import DatasetCheckingRunner
+    monkeypatch.setattr(Runner, 'from_cfg', classmethod(lambda cls, cfg: cls.__new__(cls)))
+    for name in os.listdir(TRAIN_IMAGES):
+        os.remove(os.path.join(TRAIN_IMAGES, name))
+    cfg = Config.fromfile(DEMO_SEG)
+    assert cfg.runner_type == 'DatasetCheckingRunner'
+    with pytest.raises(DatasetLayoutError, match='^train_dataloader: the split is empty'):
+        DatasetCheckingRunner.from_cfg(cfg)
+    cfg.load_from = 'iter_400.pth'
+    runner = DatasetCheckingRunner.from_cfg(cfg)
+    assert runner.checked_loaders == {'test_dataloader'}
+    cfg.resume = True  # resuming is training
+    with pytest.raises(DatasetLayoutError, match='^train_dataloader: the split is empty'):
+        DatasetCheckingRunner.from_cfg(cfg)
+
+
+@pytest.mark.parametrize('problem', ['empty split', 'no annotations folder'])
+def test_stock_train_says_it_before_building_a_model(ade, problem):
+    """MMSegmentation's own tools/train.py with a user's config on ours: one sentence, and no
+    runner (it would create the work dir before building its model)."""
     import mmseg
-    shutil.rmtree(TRAIN_LABELS)
+    if problem == 'empty split':
+        for name in os.listdir(TRAIN_IMAGES):
+            os.remove(os.path.join(TRAIN_IMAGES, name))
+        expected = (f"train_dataloader: the split is empty: '{TRAIN_IMAGES}' (data root "
+                    f"'{ADE}') holds no .jpg images; found no files;")
+    else:
+        shutil.rmtree(TRAIN_LABELS)
+        expected = f"train_dataloader: the annotations folder '{TRAIN_LABELS}' does not exist"
     (ade / 'my.py').write_text(f"_base_ = {DEMO_SEG!r}\ncustom_imports = dict(imports="
                                "['mmseg_inceptionnext'], allow_failed_imports=False)\n")
     train = os.path.join(os.path.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
@@ -125,5 +161,5 @@ def test_stock_train_says_it_before_reading_a_sample(ade):
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith('mmseg_inceptionnext.safety.dataset_check.DatasetLayoutError: '
-                           f"train_dataloader: the annotations folder '{TRAIN_LABELS}'"), last
-    assert 'Iter(train)' not in proc.stdout + proc.stderr
+                           + expected), last
+    assert not (ade / 'w').exists()

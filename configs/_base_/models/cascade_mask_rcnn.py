@@ -1,10 +1,11 @@
 # Cascade Mask R-CNN + FPN (model only): mmdet's base without its backbone, with ConvNeXt's
 # 4conv1fc GIoU box heads; `dims` are the widths of InceptionNeXt-T/S and ConvNeXt-T.
-# It also registers this package and its reliability hooks.
+# It also registers this package, its reliability hooks and runner.
 _base_ = 'mmdet::_base_/models/cascade-mask-rcnn_r50_fpn.py'
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
                 dict(type='SafeCheckpointHook')]
+runner_type = 'DatasetCheckingRunner'  # datasets checked before the model is built
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 
 

@@ -1,9 +1,11 @@
 # Mask R-CNN + FPN (model only): mmdet's base without its backbone; `dims` are the widths of
-# InceptionNeXt-T/S and ConvNeXt-T. It also registers this package and its reliability hooks.
+# InceptionNeXt-T/S and ConvNeXt-T. It also registers this package, its reliability hooks
+# and runner.
 _base_ = 'mmdet::_base_/models/mask-rcnn_r50_fpn.py'
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
                 dict(type='SafeCheckpointHook')]
+runner_type = 'DatasetCheckingRunner'  # datasets checked before the model is built
 dims = [96, 192, 384, 768]
 model = dict(
     backbone=dict(

@@ -1,8 +1,9 @@
 # UperNet (model only) as in Swin's and ConvNeXt's ADE20K recipes; the leaf sets the backbone and
-# the heads' in_channels. It also registers this package and its reliability hooks.
+# the heads' in_channels. It also registers this package, its reliability hooks and runner.
 custom_imports = dict(imports=['mmseg_inceptionnext'], allow_failed_imports=False)
 custom_hooks = [dict(type='BadSampleHook'), dict(type='NonFiniteCheckHook'),
                 dict(type='SafeCheckpointHook')]
+runner_type = 'DatasetCheckingRunner'  # datasets checked before the model is built
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
