@@ -50,7 +50,7 @@ def register_backbone(cls: Type[T]) -> Type[T]:
 
 def register(kind: str) -> Callable[[T], T]:
     """Class decorator: register a class under its own name in every toolbox's ``kind``
-    registry (``'HOOKS'``, ``'TRANSFORMS'``, ``'RUNNERS'``, ...)."""
+    registry (``'HOOKS'``, ``'TRANSFORMS'``, ...)."""
     def decorate(cls: T) -> T:
         for registry in registries(kind):
             registry.register_module(module=cls)
@@ -62,8 +62,15 @@ def register(kind: str) -> Callable[[T], T]:
 register_hook = register('HOOKS')
 #: A data transform into every toolbox's ``TRANSFORMS``.
 register_transform = register('TRANSFORMS')
-#: A runner into every toolbox's ``RUNNERS`` (a config names it as ``runner_type``).
-register_runner = register('RUNNERS')
+
+
+def register_runner(cls: Type[T]) -> Type[T]:
+    """Class decorator: register a runner (a config names it as ``runner_type``) in mmengine's
+    root ``RUNNERS``. The tools build it before any default scope is set, which is in the root
+    registry; the toolboxes' ``RUNNERS`` search it too (it is their parent)."""
+    from mmengine.registry import RUNNERS
+    RUNNERS.register_module(module=cls)
+    return cls
 
 
 def register_norm_layers() -> None:

@@ -17,8 +17,8 @@ annotations folder, images without annotations or annotations without images bey
 bad-sample limit, a wrong suffix.
 
 Our configs set ``runner_type = 'DatasetCheckingRunner'``, which MMSegmentation's and
-MMDetection's own ``tools/train.py`` and ``tools/test.py`` build through their ``RUNNERS``
-registries: the check then runs before the runner builds its model, in their tools
+MMDetection's own ``tools/train.py`` and ``tools/test.py`` build through mmengine's
+``RUNNERS`` registry: the check then runs before the runner builds its model, in their tools
 as in ours.
 """
 from __future__ import annotations
