@@ -140,6 +140,7 @@ def test_the_runner_checks_the_splits_the_run_reads(ade, monkeypatch):
         DatasetCheckingRunner.from_cfg(cfg)
 
 
+@pytest.mark.stacks
 @pytest.mark.parametrize('problem', ['empty split', 'no annotations folder'])
 def test_stock_train_says_it_before_building_a_model(ade, problem):
     """MMSegmentation's own tools/train.py with a user's config on ours: one sentence, and no
