@@ -112,6 +112,10 @@ def write_once(folder: Path, params: dict, expected: Sequence[Path], *, overwrit
         ``reused`` and ``seconds``.
     """
     start = time.time()
+    existing = next(p for p in (Path(folder), *Path(folder).parents) if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(f'{str(existing)!r} is a file, so the dataset cannot be written '
+                                 f'to {str(folder)!r}; choose another root folder.')
     record = already_written(folder, params, expected, overwrite)
     if record is not None:
         extra = {k: v for k, v in record.items() if k != 'params'}

@@ -172,6 +172,9 @@ def test_bad_arguments(tmp_path):
         make_ade20k_like(tmp_path, size=(16, 16))
     with pytest.raises(ValueError, match='seed'):
         make_coco_like(tmp_path, seed=-1)
+    (tmp_path / 'a_file').write_text('')
+    with pytest.raises(NotADirectoryError, match=r"'.*a_file' is a file, so the dataset cannot"):
+        make_ade20k_like(tmp_path / 'a_file', num_train=1, num_val=1, size=32)
 
 
 # ----------------------------------------------------------------------------------------------
