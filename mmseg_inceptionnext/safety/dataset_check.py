@@ -89,12 +89,15 @@ def _check_seg(loader: str, cfg: dict, root: str, limit_of) -> None:
     seg_suffix = cfg.get('seg_map_suffix') or _class_default(cfg.get('type'), 'seg_map_suffix',
                                                              '.png')
     fix = _FIX.format(loader=loader, layout='ade20k')
-    for what, folder in (('images', img_dir), ('annotations', ann_dir)):
+    for what, folder, other, other_suffix in (('images', img_dir, ann_dir, seg_suffix),
+                                              ('annotations', ann_dir, img_dir, img_suffix)):
         if not osp.isdir(folder):
+            found = (f'{len(_files(other, other_suffix))} {other_suffix} files in {other!r}'
+                     if osp.isdir(other) else f'no {other!r} either')
             raise DatasetLayoutError(
                 f'{loader}: the {what} folder {folder!r} does not exist under data root '
-                f'{root!r} (expected {what} of this split there, data_prefix '
-                f'{prefix!r}); {fix}.')
+                f'{root!r} (expected {what} of this split there, data_prefix {prefix!r}; '
+                f'found {found}); {fix}.')
     images = set(_files(img_dir, img_suffix))
     if not images:
         raise DatasetLayoutError(
