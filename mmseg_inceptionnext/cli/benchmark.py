@@ -20,6 +20,7 @@ then: channels-last, eager and compiled, InceptionNeXt-T against ConvNeXt-T; mea
 bf16 also runs on CPUs).
 """
 import argparse
+import os
 from dataclasses import replace
 
 from mmseg_inceptionnext import benchmark as bm
@@ -77,6 +78,10 @@ def main(argv=None):
     if args.list:
         print('\n'.join(sorted(bm.MODEL_SPECS)))
         return
+    for flag, path in (('--plot', args.plot), ('--json', args.json)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not os.path.isdir(folder):  # found out before the timing, not after
+            parser.error(f'{flag} {path}: the folder {folder} does not exist')
     if args.from_json:
         if not args.plot:
             parser.error('--from-json draws a picture: give --plot PNG')

@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from mmseg_inceptionnext import benchmark as bm
@@ -43,3 +44,12 @@ def test_from_json_redraws_a_saved_run(tmp_path, capsys):
     image, colours = _colours(path)
     assert image.std() > 10 and BASELINE_BLUE in colours
     assert json.loads(saved.read_text())['environment']['cpu'] == bm.environment()['cpu']
+
+
+def test_an_output_folder_that_does_not_exist_is_refused_before_timing(tmp_path, capsys):
+    for flag in ('--plot', '--json'):
+        with pytest.raises(SystemExit) as exit_:
+            main(['--models', 'inceptionnext_t', flag, str(tmp_path / 'missing' / 'run.out')])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{flag} {tmp_path / 'missing' / 'run.out'}: the folder" in err, err

@@ -91,3 +91,14 @@ def test_output_names_never_collide():
     assert output_names(['d/a.jpg', 'd/a.png']) == ['a.jpg.png', 'a.png.png']
     names = output_names(['p/q/a.jpg', 'p/a.jpg', 'r/a.jpg'])
     assert len(set(names)) == 3
+
+
+def test_an_output_folder_that_is_a_file_is_refused(tmp_path, tiny_segmentor, capsys):
+    _photo(tmp_path / 'a.jpg', 0)
+    (tmp_path / 'out').write_text('a file the user keeps')
+    code = main(['infer', *tiny_segmentor, str(tmp_path / 'a.jpg'), '--out-dir',
+                 str(tmp_path / 'out')])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"NotADirectoryError: The output folder '{tmp_path / 'out'}' is a file" in err, err
+    assert (tmp_path / 'out').read_text() == 'a file the user keeps'
