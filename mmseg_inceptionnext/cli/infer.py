@@ -34,6 +34,9 @@ def main(argv=None):
     parser.add_argument('--opacity', type=float, default=0.5, help='overlay opacity in [0, 1]')
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise NotADirectoryError(f'The output folder {args.out_dir!r} is a file; give another '
+                                 f'--out-dir.')
     if args.onnx:
         if args.int8:
             parser.error('--onnx runs a graph as it is; quantize with `export --int8`')

@@ -152,9 +152,6 @@ def segment_files(predict_images: Callable[[List[np.ndarray]], List[np.ndarray]]
     """
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f'opacity must be in [0, 1], got {opacity}.')
-    if osp.exists(out_dir) and not osp.isdir(out_dir):
-        raise NotADirectoryError(f'The output folder {out_dir!r} is a file; give another '
-                                 f'--out-dir.')
     names = dict(zip(files, output_names(files)))
     written, skipped = [], []
     chunks = [files[i:i + batch_size] for i in range(0, len(files), batch_size)]
