@@ -66,8 +66,8 @@ register_transform = register('TRANSFORMS')
 
 def register_runner(cls: Type[T]) -> Type[T]:
     """Class decorator: register a runner (a config names it as ``runner_type``) in mmengine's
-    root ``RUNNERS``. The tools build it before any default scope is set, which is in the root
-    registry; the toolboxes' ``RUNNERS`` search it too (it is their parent)."""
+    root ``RUNNERS``. The tools build the runner before any default scope is set, so they look
+    it up in the root registry, which the toolboxes' ``RUNNERS`` also search (their parent)."""
     from mmengine.registry import RUNNERS
     RUNNERS.register_module(module=cls)
     return cls
