@@ -85,18 +85,14 @@ def export_segmentor(parser, args) -> int:
     from mmseg_inceptionnext.deploy.segmentor import SegmentorNetwork
     from mmseg_inceptionnext.deploy.segmentor import export_segmentor as export
     from mmseg_inceptionnext.plugin.config_names import resolve_config
-    from mmseg_inceptionnext.runs.seg_drawing import list_images, load_segmentor
+    from mmseg_inceptionnext.runs.seg_drawing import SkipLog, list_images, load_segmentor
     if not args.checkpoint:
         parser.error('--config needs --checkpoint (the trained segmentor)')
     config = resolve_config(args.config)
     cfg = Config.fromfile(config)
     shape = tuple(args.shape or cfg.get('crop_size') or (512, 512))
-    skipped = []
-
-    def not_calibrated(item):
-        skipped.append(item)
-        print(f'skipped {item.path}: {item.reason}', file=sys.stderr, flush=True)
-    images = (read_calibration(list_images(args.calibration), not_calibrated)
+    skipped = SkipLog()
+    images = (read_calibration(list_images(args.calibration), skipped)
               if args.int8 and args.calibration else None)
     model = load_segmentor(config, args.checkpoint)
 
@@ -105,12 +101,9 @@ def export_segmentor(parser, args) -> int:
                       calibration_images=images)
     status = _export_checked(args.out, write, SegmentorNetwork(model).eval(), shape,
                              dynamic=args.dynamic, logits=True, int8=args.int8)
-    if skipped:
-        print(f'int8 calibrated on {len(images)} images; {len(skipped)} skipped:',
-              file=sys.stderr)
-        for item in skipped:
-            print(f'  {item.path}: {item.reason}', file=sys.stderr)
-    return status or (1 if skipped else 0)
+    if skipped.items:
+        return skipped.summarize(f'int8 calibrated on {len(images)} images')
+    return status
 
 
 def _export_checked(out: str, write: Callable[[str], Callable], reference: torch.nn.Module,

@@ -12,7 +12,6 @@ status 1.
 """
 import argparse
 import json
-import sys
 
 from mmseg_inceptionnext.deploy.fidelity import FORMS
 
@@ -31,18 +30,14 @@ def main(argv=None):
     from mmseg_inceptionnext.deploy.fidelity import miou_by_form, stage_cosine
     from mmseg_inceptionnext.deploy.segmentor import preprocessing_of
     from mmseg_inceptionnext.plugin.config_names import resolve_config
-    from mmseg_inceptionnext.runs.seg_drawing import list_images, load_segmentor
+    from mmseg_inceptionnext.runs.seg_drawing import SkipLog, list_images, load_segmentor
 
     forms = list(dict.fromkeys(['eager'] + args.forms))
     config = resolve_config(args.config)
     calibration = list_images(args.calibration) if args.calibration else ()
-    skipped = []
-
-    def not_calibrated(item):
-        skipped.append(item)
-        print(f'skipped {item.path}: {item.reason}', file=sys.stderr, flush=True)
+    skipped = SkipLog()
     metrics = miou_by_form(config, args.checkpoint, forms, work_dir=args.work_dir,
-                           calibration_files=calibration, on_skip=not_calibrated)
+                           calibration_files=calibration, on_skip=skipped)
     model = load_segmentor(config, args.checkpoint)
     from mmengine.config import Config
     cfg = Config.fromfile(config)
@@ -62,13 +57,8 @@ def main(argv=None):
         with open(args.json, 'w') as f:
             json.dump(dict(config=config, checkpoint=args.checkpoint, metrics=metrics,
                            stage_cosine=cosines, photo_size=size, environment=env,
-                           skipped=[dict(item._asdict()) for item in skipped]), f, indent=2)
-    if skipped:
-        print(f'int8 calibrated on the readable images; {len(skipped)} skipped:',
-              file=sys.stderr)
-        for item in skipped:
-            print(f'  {item.path}: {item.reason}', file=sys.stderr)
-    return 1 if skipped else 0
+                           skipped=[dict(item._asdict()) for item in skipped.items]), f, indent=2)
+    return skipped.summarize('int8 calibrated on the readable images') if skipped.items else 0
 
 
 if __name__ == '__main__':

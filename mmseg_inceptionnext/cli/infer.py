@@ -15,10 +15,9 @@ needed). With ``--int8``, the segmentor is exported and quantized to int8 first,
 """
 import argparse
 import os
-import sys
 import tempfile
 
-from mmseg_inceptionnext.runs.seg_drawing import list_images, segment_files
+from mmseg_inceptionnext.runs.seg_drawing import SkipLog, list_images, segment_files
 
 
 def main(argv=None):
@@ -37,42 +36,32 @@ def main(argv=None):
     if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
         raise NotADirectoryError(f'The output folder {args.out_dir!r} is a file; give another '
                                  f'--out-dir.')
+    skipped = SkipLog()
     if args.onnx:
         if args.int8:
             parser.error('--onnx runs a graph as it is; quantize with `export --int8`')
         files = list_images(args.paths)
-        written, skipped = segment_with_onnx(args.onnx, files, args.out_dir, args.opacity)
+        written = segment_with_onnx(args.onnx, files, args.out_dir, args.opacity, skipped)
     else:
         if len(args.paths) < 3:
             parser.error('give CONFIG CHECKPOINT and at least one image (or --onnx FILE)')
         config, checkpoint, inputs = args.paths[0], args.paths[1], args.paths[2:]
         files = list_images(inputs)
         if args.int8:
-            written, skipped = segment_int8(config, checkpoint, files, args)
+            written = segment_int8(config, checkpoint, files, args, skipped)
         else:
             from mmseg_inceptionnext.runs.seg_drawing import load_segmentor, write_overlays
             model = load_segmentor(config, checkpoint, args.device)
-            written, skipped = write_overlays(model, files, args.out_dir, args.opacity,
-                                              on_skip=report_skip)
+            written, _ = write_overlays(model, files, args.out_dir, args.opacity,
+                                        on_skip=skipped)
     for path in written:
         print(path)
-    return summarize(len(files), written, skipped, args.out_dir)
+    return skipped.summarize(f'{len(written)} of {len(files)} images written to {args.out_dir}')
 
 
-def report_skip(skipped):
-    print(f'skipped {skipped.path}: {skipped.reason}', file=sys.stderr, flush=True)
-
-
-def summarize(total, written, skipped, out_dir):
-    """Print what a folder job did; its exit status (1 if any input was skipped)."""
-    print(f'{len(written)} of {total} images written to {out_dir}'
-          + (f'; {len(skipped)} skipped:' if skipped else ''), file=sys.stderr)
-    for item in skipped:
-        print(f'  {item.path}: {item.reason}', file=sys.stderr)
-    return 1 if skipped else 0
-
-
-def segment_with_onnx(onnx_file, files, out_dir, opacity):
+def segment_with_onnx(onnx_file, files, out_dir, opacity, skipped):
+    """Segment ``files`` with the graph ``onnx_file``: the paths written (what cannot be read
+    goes to the :class:`SkipLog` ``skipped``)."""
     from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
     segmentor = OnnxSegmentor(onnx_file)
     palette = segmentor.palette
@@ -81,13 +70,13 @@ def segment_with_onnx(onnx_file, files, out_dir, opacity):
         return palette if palette is not None else _fallback_palette(int(labels.max()) + 1)
     # one image at a time: the graph may have a fixed input size, images may differ
     return segment_files(segmentor.predict, palette_for, files, out_dir, opacity,
-                         batch_size=1, on_skip=report_skip)
+                         batch_size=1, on_skip=skipped)[0]
 
 
-def segment_int8(config, checkpoint, files, args):
-    """Export the segmentor, quantize it to int8 and segment ``files`` with it; an unreadable
-    ``--calibration`` image is named and counts among the skipped (an unreadable input used
-    for calibration is named once, when it is segmented)."""
+def segment_int8(config, checkpoint, files, args, skipped):
+    """Export the segmentor, quantize it to int8 and segment ``files`` with it: the paths
+    written. An unreadable ``--calibration`` image goes to the :class:`SkipLog` ``skipped``
+    (an unreadable input used for calibration is named once, when it is segmented)."""
     from mmengine.config import Config
 
     from mmseg_inceptionnext.deploy.int8 import read_calibration
@@ -96,13 +85,9 @@ def segment_int8(config, checkpoint, files, args):
     from mmseg_inceptionnext.runs.seg_drawing import Skipped, load_segmentor
     config = resolve_config(config)
     cfg = Config.fromfile(config)
-    unusable = []
-
-    def not_calibrated(item):
-        unusable.append(Skipped(item.path, f'not used for calibration: {item.reason}'))
-        report_skip(unusable[-1])
     if args.calibration:
-        calibration = read_calibration(list_images(args.calibration), not_calibrated)
+        calibration = read_calibration(list_images(args.calibration), lambda item: skipped(
+            Skipped(item.path, f'not used for calibration: {item.reason}')))
     else:
         calibration = read_calibration(files[:8], on_skip=lambda item: None)
     model = load_segmentor(config, checkpoint, 'cpu')
@@ -110,8 +95,7 @@ def segment_int8(config, checkpoint, files, args):
         path = os.path.join(tmp, 'int8.onnx')
         export_segmentor(model, cfg, path, shape=tuple(cfg.get('crop_size') or (512, 512)),
                          int8=True, calibration_images=calibration)
-        written, skipped = segment_with_onnx(path, files, args.out_dir, args.opacity)
-    return written, unusable + skipped
+        return segment_with_onnx(path, files, args.out_dir, args.opacity, skipped)
 
 
 def _fallback_palette(count):

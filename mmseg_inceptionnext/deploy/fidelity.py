@@ -176,7 +176,8 @@ def miou_by_form(config: str, checkpoint: str, forms: Sequence[str] = FORMS, *,
     calibration = []
     if 'int8' in forms:
         files = list(calibration_files) or _training_images(cfg, limit=8)
-        calibration = read_calibration(files, on_skip or (lambda item: None))
+        calibration = read_calibration(
+            files, on_skip if on_skip is not None else (lambda item: None))
     network = SegmentorNetwork(model).eval()
     original = model.encode_decode
     results: Dict[str, Dict[str, float]] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+import sys
 from collections import Counter
 from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -118,6 +119,28 @@ class Skipped(NamedTuple):
 
     path: str
     reason: str
+
+
+class SkipLog:
+    """The inputs a folder job skipped (:attr:`items`): called with a :class:`Skipped` (as an
+    ``on_skip``), it names the input on standard error at once and keeps it; :meth:`summarize`
+    ends the job."""
+
+    def __init__(self) -> None:
+        self.items: List[Skipped] = []
+
+    def __call__(self, item: Skipped) -> None:
+        self.items.append(item)
+        print(f'skipped {item.path}: {item.reason}', file=sys.stderr, flush=True)
+
+    def summarize(self, summary: str) -> int:
+        """Print ``summary``, and the skipped inputs one a line; the job's exit status (1 if
+        anything was skipped)."""
+        print(summary + (f'; {len(self.items)} skipped:' if self.items else ''),
+              file=sys.stderr)
+        for item in self.items:
+            print(f'  {item.path}: {item.reason}', file=sys.stderr)
+        return 1 if self.items else 0
 
 
 def read_or_skip(path: str, skipped: List[Skipped]) -> Optional[np.ndarray]:
