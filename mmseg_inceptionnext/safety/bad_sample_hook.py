@@ -18,7 +18,7 @@ from mmengine.hooks import Hook
 
 from ..plugin.registry import register_hook
 from .bad_samples import REPORT_KEY, BadSampleGuard, Problem, is_loading_step, resolve_limit
-from .dataset_check import check_datasets
+from .dataset_check import check_unchecked
 
 _INFO_KEY = 'bad_samples'
 
@@ -89,12 +89,10 @@ class BadSampleHook(Hook):
         """One sentence for a split that cannot work (a wrong data root or layout), before
         its first sample is read (:func:`~.dataset_check.check_datasets`); once a loader."""
         cfg = getattr(runner, 'cfg', None)
-        done = self._checked | getattr(runner, 'checked_loaders', set())  # DatasetCheckingRunner
-        todo = [name for name in loaders if name not in done and cfg is not None
-                and cfg.get(name)]
-        self._checked.update(todo)
-        if todo:
-            check_datasets(cfg, todo, self.max_skipped)
+        if cfg is not None:  # the loaders a DatasetCheckingRunner checked are done
+            self._checked = check_unchecked(
+                cfg, loaders, self._checked | getattr(runner, 'checked_loaders', set()),
+                self.max_skipped)
 
     def before_train(self, runner) -> None:
         self._check_data(runner, ['train_dataloader', 'val_dataloader'])

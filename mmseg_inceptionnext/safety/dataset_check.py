@@ -27,7 +27,7 @@ import inspect
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from mmengine.runner import Runner
 
@@ -188,6 +188,15 @@ def check_datasets(cfg: Any, loaders: Sequence[str], max_skipped: Any = None) ->
                 _check_coco(loader, dataset, root, limit_of)
 
 
+def check_unchecked(cfg: Any, loaders: Sequence[str], checked: Set[str],
+                    max_skipped: Any = None) -> Set[str]:
+    """:func:`check_datasets` for those of ``loaders`` the config has and ``checked`` does not
+    hold; returns ``checked`` with them added."""
+    todo = [name for name in loaders if name not in checked and cfg.get(name)]
+    check_datasets(cfg, todo, max_skipped)
+    return set(checked) | set(todo)
+
+
 @register_runner
 class DatasetCheckingRunner(Runner):
     """mmengine's :class:`~mmengine.runner.Runner` that checks the datasets of a run
@@ -206,17 +215,14 @@ class DatasetCheckingRunner(Runner):
     def from_cfg(cls, cfg) -> 'DatasetCheckingRunner':
         testing = bool(cfg.get('load_from')) and not cfg.get('resume')
         loaders = ['test_dataloader'] if testing else ['train_dataloader', 'val_dataloader']
-        loaders = [name for name in loaders if cfg.get(name)]
-        check_datasets(cfg, loaders)
+        checked = check_unchecked(cfg, loaders, set())
         runner = super().from_cfg(cfg)
-        runner.checked_loaders = set(loaders)
+        runner.checked_loaders = checked
         return runner
 
     def _check(self, loaders: Sequence[str]) -> None:
-        checked = getattr(self, 'checked_loaders', set())
-        todo = [name for name in loaders if name not in checked and self.cfg.get(name)]
-        check_datasets(self.cfg, todo)
-        self.checked_loaders = checked | set(todo)
+        self.checked_loaders = check_unchecked(self.cfg, loaders,
+                                               getattr(self, 'checked_loaders', set()))
 
     def train(self):
         self._check(['train_dataloader', 'val_dataloader'])
