@@ -1,25 +1,26 @@
-"""Stock MMSegmentation / MMDetection entry points on one checkpoint, in one fresh process.
+"""Stock MMSegmentation / MMDetection entry points, run one after the other in one fresh
+process, as a user's session runs them.
 
 Run by ``tests/e2e/test_stock_tools.py`` as a user's script would run (from the user's project
 folder, with nothing of this package imported before the config is read):
 
-    python stock_entry_points.py apis mmseg CONFIG IMAGE CHECKPOINT [CHECKPOINT ...]
-    python stock_entry_points.py refuse mmseg CONFIG IMAGE CHECKPOINT
+    python stock_entry_points.py train mmseg CONFIG BEST_METRIC
+    python stock_entry_points.py use mmseg CONFIG IMAGE STOCK_CKPT OURS_CKPT RESUME_DIR EVIL_CKPT
 
-    python stock_entry_points.py use mmseg CONFIG IMAGE STOCK_CKPT OURS_CKPT RESUME_DIR
+``train`` runs the stock ``train.py`` for 2 iterations into ``work_dirs/stock`` (keeping the
+best checkpoint by ``BEST_METRIC``), then ``train.py --resume`` to the config's 4.
 
-``apis`` loads each checkpoint with the toolbox's inferencer and its ``init_model`` /
-``init_detector``, predicts ``IMAGE`` with both, and prints (JSON) whether each model holds
-exactly the checkpoint's weights and whether both predict the same. ``refuse`` runs every
-entry point (inferencer, init function, stock ``train.py --resume``, stock ``test.py``) on a
-checkpoint that must be refused (and our CLI's ``test``), and prints each one's error.
+``use`` first runs every entry point (inferencer, init function, stock ``train.py --resume``,
+stock ``test.py``, and our CLI's ``test``) on ``EVIL_CKPT``, which must be refused, and prints
+each one's error (JSON); then the stock ``test.py`` on each of the two checkpoints, ``apis``
+on both (the toolbox's inferencer and its ``init_model`` / ``init_detector``: whether each
+model holds exactly the checkpoint's weights and whether both predict ``IMAGE`` the same),
+our CLI's ``test`` on the stock checkpoint, and the stock ``train.py --resume`` in
+``RESUME_DIR`` (whose ``last_checkpoint`` names ours).
 
-``use`` runs, one after the other in this one process (what a user's session does, without
-an interpreter start for each): the stock ``test.py`` on each of the two checkpoints,
-``apis`` on both, our CLI's ``test`` on the stock checkpoint, and the stock
-``train.py --resume`` in ``RESUME_DIR`` (whose ``last_checkpoint`` names ours). Each step's
-output stands between ``=== BEGIN name ===`` and ``=== END name: ok`` (or the error), so a
-test reads its own step (:func:`steps_of`); a failing step does not stop the next.
+Each step's output stands between ``=== BEGIN name ===`` and ``=== END name: ok`` (or the
+error), so a test reads its own step (:func:`steps_of`); a failing step does not stop the
+next.
 
 :func:`run_as_main` also serves the tests that run a script in their own process
 (``tests/conftest.py``).
@@ -145,7 +146,18 @@ def step(name: str, call) -> None:
     print(f'=== END {name}: {end}', flush=True)
 
 
-def use(toolbox: str, config: str, image: str, stock: str, ours: str, resume_dir: str) -> None:
+def train(toolbox: str, config: str, best: str) -> None:
+    train_py = stock_tool(toolbox, 'train.py')
+    step('train.py', lambda: run_script(train_py, [
+        config, '--work-dir', 'work_dirs/stock', '--cfg-options', 'train_cfg.max_iters=2',
+        f'default_hooks.checkpoint.save_best={best}']))
+    step('train.py --resume', lambda: run_script(
+        train_py, [config, '--work-dir', 'work_dirs/stock', '--resume']))
+
+
+def use(toolbox: str, config: str, image: str, stock: str, ours: str, resume_dir: str,
+        evil: str) -> None:
+    step('refuse', lambda: print('RESULT ' + json.dumps(refuse(toolbox, config, evil, image))))
     test_py, train_py = stock_tool(toolbox, 'test.py'), stock_tool(toolbox, 'train.py')
     for ckpt in (stock, ours):
         step(f'test.py {ckpt}', lambda ckpt=ckpt: run_script(
@@ -167,16 +179,8 @@ def steps_of(out: str) -> dict:
 
 
 def main() -> None:
-    mode, toolbox, config, image, *rest = sys.argv[1:]
-    if mode == 'use':
-        use(toolbox, config, image, *rest)
-        return
-    if mode == 'apis':
-        apis = seg_apis if toolbox == 'mmseg' else det_apis
-        out = {ckpt: apis(config, ckpt, image) for ckpt in rest}
-    else:
-        out = refuse(toolbox, config, rest[0], image)
-    print('RESULT ' + json.dumps(out))
+    mode, *args = sys.argv[1:]
+    {'train': train, 'use': use}[mode](*args)
 
 
 if __name__ == '__main__':

@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 
 from mmengine.runner import Runner
 
+from ..plugin.config_text import formatted_once
 from ..plugin.registry import register_runner
 from .bad_samples import resolve_limit
 from .config_edits import dataset_cfgs
@@ -209,10 +210,14 @@ class DatasetCheckingRunner(Runner):
     model is built, any other its training and validation splits; a split checked neither way
     (fine-tuning from ``load_from``, say) is checked when its loop is called, before its
     dataset is built.
+
+    It also formats its config once (:mod:`~mmseg_inceptionnext.plugin.config_text`), where
+    mmengine's runner formats it again for every log, dump and checkpoint.
     """
 
     @classmethod
     def from_cfg(cls, cfg) -> 'DatasetCheckingRunner':
+        cfg = formatted_once(cfg)
         testing = bool(cfg.get('load_from')) and not cfg.get('resume')
         loaders = ['test_dataloader'] if testing else ['train_dataloader', 'val_dataloader']
         checked = check_unchecked(cfg, loaders, set())

@@ -9,12 +9,13 @@ data, for MMSegmentation and MMDetection alike:
   configs ask for);
 - the stock ``tools/test.py``, the inferencer and ``init_model`` / ``init_detector`` load
   the checkpoints of both (the exact weights) tensors-only, on every stack;
-- our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours
-  (these uses of finished checkpoints run one after another in one process, as in a user's
-  session: tests/stock_entry_points.py ``use``; the stock training and resuming start
-  processes of their own, our CLI trains in the test's process);
+- our CLI tests a checkpoint written by the stock tools, and the stock tools resume ours;
 - a checkpoint whose unpickling would run code is refused by every one of these entry points
   and nothing of it runs.
+
+The stock tools run as in a user's session, one after the other in a fresh process: one
+process trains and resumes, one uses the checkpoints (tests/stock_entry_points.py ``train``
+and ``use``, the refusals first). Our CLI trains in the test's process.
 """
 import json
 import re
@@ -25,7 +26,7 @@ import torch
 from mmseg_inceptionnext.synthetic import make_ade20k_like, make_coco_like
 from tests import stock_entry_points
 from tests.conftest import RunsCode, check_here, run_python, user_env
-from tests.stock_entry_points import steps_of, stock_tool
+from tests.stock_entry_points import steps_of
 
 pytestmark = pytest.mark.stacks  # runs on every stack (docs/stacks.md)
 
@@ -61,9 +62,9 @@ def result(out):
 
 @pytest.fixture(scope='module', params=sorted(TOOLBOXES))
 def project(request, tmp_path_factory):
-    """A user's project with a config of ours inherited by name, trained 2 iterations by the
-    stock train.py (keeping the best checkpoint, so a numpy metric lands in the checkpoint),
-    resumed to 4 by it, and trained 2 iterations by our CLI."""
+    """A user's project with a config of ours inherited by name, trained 2 iterations by our
+    CLI and, in one fresh process, 2 iterations by the stock train.py (keeping the best
+    checkpoint, so a numpy metric lands in the checkpoint) then resumed to 4 by it."""
     toolbox = request.param
     spec = TOOLBOXES[toolbox]
     root = tmp_path_factory.mktemp(f'project_{toolbox}')
@@ -73,14 +74,12 @@ def project(request, tmp_path_factory):
         make_coco_like(root / 'data/synthetic_coco', num_train=8, num_val=4, size=(96, 96))
     config = f'my_{toolbox}.py'
     (root / config).write_text(f"_base_ = 'mmseg_inceptionnext::{spec['base']}'\n" + COMMON)
-    train = stock_tool(toolbox, 'train.py')
-    logs = dict(
-        stock=run(train, config, '--work-dir', 'work_dirs/stock', '--cfg-options',
-                  'train_cfg.max_iters=2', f"default_hooks.checkpoint.save_best={spec['best']}",
-                  cwd=root),
-        resumed=run(train, config, '--work-dir', 'work_dirs/stock', '--resume', cwd=root),
-        ours=check_here('-m', 'mmseg_inceptionnext', 'train', config, '--work-dir',
-                        'work_dirs/ours', '--cfg-options', 'train_cfg.max_iters=2', cwd=root))
+    ours = check_here('-m', 'mmseg_inceptionnext', 'train', config, '--work-dir',
+                      'work_dirs/ours', '--cfg-options', 'train_cfg.max_iters=2', cwd=root)
+    steps = steps_of(run(stock_entry_points.__file__, 'train', toolbox, config, spec['best'],
+                         cwd=root))
+    logs = dict(stock=_text(steps, 'train.py'), resumed=_text(steps, 'train.py --resume'),
+                ours=ours)
     return dict(toolbox=toolbox, root=root, config=config, logs=logs, **spec)
 
 
@@ -98,36 +97,43 @@ def test_stock_train_and_resume(project):
 
 
 CHECKPOINTS = ['work_dirs/stock/iter_4.pth', 'work_dirs/ours/iter_2.pth']
+EVIL = 'evil.pth'
 
 
 @pytest.fixture(scope='module')
 def used(project):
-    """The project's checkpoints used by the stock entry points and our CLI, in one process
+    """The project's checkpoints used by the stock entry points and our CLI, and a checkpoint
+    whose unpickling would run code offered to each of them, in one process
     (tests/stock_entry_points.py ``use``): ``{step name: (output, 'ok' or the error)}``."""
+    root = project['root']
     # a new work dir whose last_checkpoint names ours: the resumed run writes there
-    work = project['root'] / 'work_dirs/ours_resumed'
+    work = root / 'work_dirs/ours_resumed'
     work.mkdir()
-    (work / 'last_checkpoint').write_text(str(project['root'] / CHECKPOINTS[1]))
-    out = run(stock_entry_points.__file__, 'use', project['toolbox'],
-              project['config'], project['image'], *CHECKPOINTS, str(work), cwd=project['root'])
+    (work / 'last_checkpoint').write_text(str(root / CHECKPOINTS[1]))
+    ckpt = torch.load(root / CHECKPOINTS[0], weights_only=True)
+    ckpt['meta']['payload'] = RunsCode(root / 'code_ran')
+    torch.save(ckpt, root / EVIL)
+    out = run(stock_entry_points.__file__, 'use', project['toolbox'], project['config'],
+              project['image'], *CHECKPOINTS, str(work), EVIL, cwd=root)
     return steps_of(out)
 
 
-def _step(used, name):
-    assert name in used, sorted(used)
-    text, end = used[name]
+def _text(steps, name):
+    """The output of the step ``name``, which must have ended well."""
+    assert name in steps, sorted(steps)
+    text, end = steps[name]
     assert end == 'ok', text[-4000:]
     return text
 
 
 @pytest.mark.parametrize('checkpoint', CHECKPOINTS, ids=lambda p: p.split('work_dirs/')[1])
 def test_stock_test_loads_both_kinds(project, used, checkpoint):
-    out = _step(used, f'test.py {checkpoint}')
+    out = _text(used, f'test.py {checkpoint}')
     assert re.search(rf'{re.escape(project["metric"])}: \d', out), out[-2000:]
 
 
 def test_inferencer_and_init_model_load_both_kinds(project, used):
-    got = result(_step(used, 'apis'))
+    got = result(_text(used, 'apis'))
     size = 64 if project['toolbox'] == 'mmseg' else 96
     for ckpt in CHECKPOINTS:
         assert got[ckpt] == dict(inferencer_weights=True, init_model_weights=True,
@@ -135,25 +141,18 @@ def test_inferencer_and_init_model_load_both_kinds(project, used):
 
 
 def test_our_cli_tests_a_stock_checkpoint(project, used):
-    out = _step(used, 'our test')
+    out = _text(used, 'our test')
     assert re.search(rf'{re.escape(project["metric"])}\'?: \d', out), out[-2000:]
 
 
 def test_stock_train_resumes_our_checkpoint(used):
-    out = _step(used, 'train.py --resume')
+    out = _text(used, 'train.py --resume')
     assert re.search(r'Auto resumed from the latest checkpoint .*ours/iter_2\.pth', out)
     assert 'Iter(train) [4/4]' in out and 'Iter(train) [1/4]' not in out
 
 
-def test_pickled_code_is_refused_by_every_entry_point(project):
-    root = project['root']
-    marker = root / 'code_ran'
-    ckpt = torch.load(root / 'work_dirs/stock/iter_4.pth', weights_only=True)
-    ckpt['meta']['payload'] = RunsCode(marker)
-    torch.save(ckpt, root / 'evil.pth')
-    out = run(stock_entry_points.__file__, 'refuse', project['toolbox'],
-              project['config'], project['image'], 'evil.pth', cwd=root)
-    errors = result(out)
+def test_pickled_code_is_refused_by_every_entry_point(project, used):
+    errors = result(_text(used, 'refuse'))
     assert set(errors) == {'inferencer', 'init_model', 'train.py --resume', 'test.py',
                            'mmseg-inceptionnext test'}
     for entry, error in errors.items():
@@ -162,4 +161,4 @@ def test_pickled_code_is_refused_by_every_entry_point(project):
     cli = errors['mmseg-inceptionnext test']  # our CLI also says what to do
     assert 'The checkpoint holds pickled Python objects and was refused' in cli, cli[-2000:]
     assert '--unsafe-pickle' in cli
-    assert not marker.exists()
+    assert not (project['root'] / 'code_ran').exists()
