@@ -200,19 +200,18 @@ def test_int8_refuses_too_few_readable_calibration_images(trained, tiny, tmp_pat
 
 
 def test_onnx_file_without_our_metadata_is_refused(tmp_path):
-    model = InceptionNeXtNet(TINY_INCEPTIONNEXT).eval()
+    model = torch.nn.Conv2d(3, 7, 1).eval()  # any graph that `export` did not write
     to_onnxruntime(model, torch.randn(1, 3, 32, 32), path=str(tmp_path / 'b.onnx'))
     from mmseg_inceptionnext.deploy.segmentor import OnnxSegmentor
     with pytest.raises(ValueError, match='export --config'):
         OnnxSegmentor(str(tmp_path / 'b.onnx'))
 
 
-def test_fidelity_reports_every_form_against_eager(trained, tmp_path, cli):
-    tmp, ckpt, _, options = trained
+def test_fidelity_reports_every_form_against_eager(trained, tiny, tmp_path, cli):
+    (tmp, _, root, _), (tiny_config, ckpt) = trained, tiny
     out = tmp_path / 'fidelity.json'
     config = tmp / 'deploy_config.py'  # the fixture's data roots, as a user config
-    root = options[0].split('=', 1)[1]
-    config.write_text(f'_base_ = {DEMO_SEG!r}\n'
+    config.write_text(f'_base_ = {tiny_config!r}\n'
                       f"train_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"test_dataloader = dict(dataset=dict(data_root={root!r}))\n"
                       f"val_dataloader = test_dataloader\n")
@@ -275,14 +274,13 @@ def test_bf16_autocast_runs_on_the_cpu_and_fp16_is_refused():
         bm.run_benchmark(['inceptionnext_t_cl'], amp='fp16', log=lambda _: None)
 
 
-def test_segmentor_benchmark_times_onnxruntime_forms(capsys, monkeypatch):
+def test_segmentor_benchmark_times_onnxruntime_forms(tiny, capsys, monkeypatch):
     from mmseg_inceptionnext.cli import benchmark as cli
     exports = _count_exports(monkeypatch)
-    cli.main(['--segmentor', DEMO_SEG, '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
+    cli.main(['--segmentor', tiny[0], '--shape', '64', '64', '--warmup', '1', '--repeats', '1',
               '--onnx', '--int8', '--no-memory'])
     table = capsys.readouterr().out
-    for label in ('upernet_inceptionnext_a_synthetic ', 'upernet_inceptionnext_a_synthetic+ort ',
-                  'upernet_inceptionnext_a_synthetic+ort+int8 '):
+    for label in ('tiny_upernet ', 'tiny_upernet+ort ', 'tiny_upernet+ort+int8 '):
         assert label in table
     assert len(exports) == 1
 
