@@ -22,7 +22,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ..plugin.optim import check_custom_keys
-from ..safety.checkpoint_io import resume_checkpoint
+from ..safety.checkpoint_io import named_checkpoint, resume_checkpoint
 from ..safety.config_edits import add_testing_safeguards, add_training_safeguards
 from ..safety.dataset_check import check_datasets
 from ..safety.distributed import end_distributed, prepare_cpu_distributed
@@ -186,9 +186,14 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     cfg = load_config(config, work_dir=work_dir, cfg_options=cfg_options, launcher=launcher)
     if amp:
         enable_amp(cfg)
+    note = None
     if resume == 'auto':
         # like mmengine's auto-resume, but never from a checkpoint cut short by a kill
-        cfg.resume, cfg.load_from = True, resume_checkpoint(cfg.work_dir, warn=True)
+        cfg.resume, cfg.load_from = True, resume_checkpoint(cfg.work_dir)
+        named = named_checkpoint(cfg.work_dir)
+        if named and cfg.load_from and named != cfg.load_from:
+            note = (f'{named} is missing or incomplete (the run was probably killed while '
+                    f'saving); resuming from {cfg.load_from}.')
     elif resume is not None:
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume checkpoint {resume!r} does not exist.')
@@ -198,6 +203,8 @@ def train(config: str, *, work_dir: Optional[str] = None, resume: Optional[str] 
     add_training_safeguards(cfg)
 
     def run(runner):
+        if note:  # in this run's log, which the runner has just opened
+            runner.logger.warning(note)
         check_paramwise_keys(cfg, runner.model)
         runner.train()
         return runner

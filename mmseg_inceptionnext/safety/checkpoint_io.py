@@ -54,7 +54,17 @@ def _iteration(path: str) -> int:
     return int(found[0]) if found else -1
 
 
-def resume_checkpoint(work_dir: str, *, exclude: str = '', warn: bool = False) -> Optional[str]:
+def named_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint that mmengine's ``last_checkpoint`` file in ``work_dir`` names (complete
+    or not), or None."""
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        return None
+    with open(marker) as f:
+        return f.read().strip() or None
+
+
+def resume_checkpoint(work_dir: str, *, exclude: str = '') -> Optional[str]:
     """The checkpoint ``--resume`` continues from in ``work_dir``: the one mmengine's
     ``last_checkpoint`` file names if that file is complete, else the newest complete
     ``iter_*.pth`` / ``epoch_*.pth``; never ``exclude`` (the file being written).
@@ -62,7 +72,6 @@ def resume_checkpoint(work_dir: str, *, exclude: str = '', warn: bool = False) -
     Args:
         work_dir: The run's work directory.
         exclude: A checkpoint to leave out.
-        warn: Log when the named checkpoint is missing or incomplete and another is used.
 
     Returns:
         The path, or None if the directory holds no complete checkpoint.
@@ -71,21 +80,12 @@ def resume_checkpoint(work_dir: str, *, exclude: str = '', warn: bool = False) -
         return osp.isfile(path) and osp.abspath(path) != osp.abspath(exclude) \
             and is_complete_checkpoint(path)
 
-    named = None
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(marker):
-        with open(marker) as f:
-            named = f.read().strip() or None
+    named = named_checkpoint(work_dir)
     if named and usable(named):
         return named
     candidates = sorted(glob.glob(osp.join(work_dir, '*.pth')),
                         key=lambda p: (_iteration(p), osp.getmtime(p)), reverse=True)
-    found = next((p for p in candidates if usable(p)), None)
-    if warn and named and found:
-        from mmengine.logging import print_log
-        print_log(f'{named} is missing or incomplete (the run was probably killed while '
-                  f'saving); resuming from {found}.', logger='current', level=30)
-    return found
+    return next((p for p in candidates if usable(p)), None)
 
 
 def atomic_write(data: bytes, filepath: str) -> None:

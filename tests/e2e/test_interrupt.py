@@ -1,9 +1,10 @@
 """A run killed with SIGKILL and resumed ends with the same weights as an uninterrupted one;
 a checkpoint cut short by the kill is never the one resumed from.
 
-Every run has a process of its own (:func:`~tests.conftest.run_python`): one is killed, and
-all of them switch torch to deterministic algorithms (``randomness.deterministic``), a
-process-wide setting."""
+The killed run has a process of its own (``subprocess.Popen``); the others run
+in the test's process (:func:`~tests.conftest.run_here`). All of them switch torch to
+deterministic algorithms (``randomness.deterministic``), a process-wide setting that the
+module's tests set back afterwards."""
 import os
 import os.path as osp
 import shutil
@@ -17,7 +18,7 @@ import torch
 
 from mmseg_inceptionnext.synthetic import make_ade20k_like
 from tests.conftest import DEMO_SEG as CONFIG
-from tests.conftest import TOOLS, run_python, user_env
+from tests.conftest import TOOLS, run_here, user_env
 
 ITERS = 8
 
@@ -40,6 +41,19 @@ def _weights(path):
     return torch.load(path, weights_only=True)['state_dict']
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _deterministic_set_back():
+    enabled = torch.are_deterministic_algorithms_enabled()
+    yield
+    torch.use_deterministic_algorithms(enabled)
+
+
+def _train_here(*args, cwd):
+    code, log = run_here(*args, cwd=cwd)
+    assert code == 0, log[-3000:]
+    return log
+
+
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('interrupt')
@@ -51,8 +65,7 @@ def data(tmp_path_factory):
 def whole(data):
     """The uninterrupted run: a checkpoint every 2 iterations, all kept."""
     tmp, root = data
-    proc = run_python(*_cmd(root, tmp / 'whole'), cwd=tmp)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _train_here(*_cmd(root, tmp / 'whole'), cwd=tmp)
     return tmp / 'whole'
 
 
@@ -69,9 +82,8 @@ def test_sigkill_then_resume_matches_uninterrupted_run(data, whole):
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     assert not osp.exists(tmp / 'killed' / f'iter_{ITERS}.pth')
-    out = run_python(*_cmd(root, tmp / 'killed', '--resume'), cwd=tmp)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert 'resumed epoch: 0, iter: ' in out.stdout + out.stderr
+    log = _train_here(*_cmd(root, tmp / 'killed', '--resume'), cwd=tmp)
+    assert 'resumed epoch: 0, iter: ' in log
     whole, resumed = (_weights(tmp / d / f'iter_{ITERS}.pth') for d in ('whole', 'killed'))
     assert whole.keys() == resumed.keys()
     for key, value in whole.items():
@@ -88,9 +100,7 @@ def test_half_written_checkpoint_is_skipped(data, whole):
     # the kill came while iter_4.pth was being written by a non-atomic writer
     data_bytes = (work / 'iter_4.pth').read_bytes()
     (work / 'iter_4.pth').write_bytes(data_bytes[:len(data_bytes) // 3])
-    out = run_python(*_cmd(root, work, '--resume'), 'train_cfg.max_iters=4', cwd=tmp)
-    log = out.stdout + out.stderr
-    assert out.returncode == 0, log[-3000:]
+    log = _train_here(*_cmd(root, work, '--resume'), 'train_cfg.max_iters=4', cwd=tmp)
     assert 'is missing or incomplete' in log and 'resuming from' in log
     assert 'resumed epoch: 0, iter: 2' in log
     shutil.rmtree(work)
