@@ -65,12 +65,16 @@ def test_models_import_without_openmmlab(tmp_path):
             f'for name in {OPENMMLAB!r}:\n'
             '    sys.modules[name] = None  # as if not installed: find_spec answers None\n'
             'from mmseg_inceptionnext.models import ConvNeStNet, InceptionNeXtNet\n'
-            'InceptionNeXtNet("atto").eval()(torch.randn(1, 3, 32, 32))\n'
-            'ConvNeStNet("atto").eval()(torch.randn(1, 3, 32, 32))\n'
-            'print(json.dumps(sorted(m for m in sys.modules if m.startswith("mmseg_inceptionnext.")'
-            ' and m.split(".")[1] in ("plugin", "safety", "runs"))))')
+            'x = torch.randn(1, 3, 64, 64)\n'
+            'channels = [o.shape[1] for o in InceptionNeXtNet("atto").eval()(x)]\n'
+            'ConvNeStNet("atto").eval()(x)\n'
+            'loaded = sorted(m for m in sys.modules if m.split(".")[0] in '
+            f'{OPENMMLAB!r} and sys.modules[m] is not None)\n'
+            'ours = sorted(m for m in sys.modules if m.startswith("mmseg_inceptionnext.")'
+            ' and m.split(".")[1] in ("plugin", "safety", "runs"))\n'
+            'print(json.dumps([channels, loaded, ours]))')
     out = _ok(code, tmp_path)
-    assert json.loads(out) == []
+    assert json.loads(out) == [[40, 80, 160, 320], [], []]
 
 
 #: Printed by every registration scenario: what is registered where (objects of this package
